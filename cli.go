@@ -53,6 +53,7 @@ Usage:
   chartcode codes  import FILE...    import official ICD-10-CM, ICD-10-PCS, HCPCS files or a licensed CPT CSV
   chartcode codes  lookup QUERY      find codes by code or by words
   chartcode codes  stats [--json]    list the loaded code sets
+  chartcode lint   [DIR]             check content (the built-in library when DIR is not given)
 
 Every command takes --data DIR (default ./data). Every flag --x-y can also be set in the
 environment as CHARTCODE_X_Y (CHARTCODE_DATA=/var/lib/chartcode).
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdGrade(rest, getenv, stdout)
 	case "codes":
 		return cmdCodes(ctx, rest, getenv, stdout, stderr)
+	case "lint":
+		return cmdLint(rest, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -194,7 +194,7 @@ func cmdCodesLookup(args []string, getenv env, stdout io.Writer) error {
 	if first := hits[0]; first.Code == codeset.Normalize(query) {
 		printDetails(stdout, book, first.Entry)
 	}
-	if book.Set(codeset.CPT) == nil && (len(systems) == 0 || systems[0] == codeset.CPT) {
+	if book.Set(codeset.CPT) == nil && codeset.ShapeOK(codeset.CPT, codeset.Normalize(query)) {
 		fmt.Fprintln(stdout, "\nCPT: no licensed CPT file is imported; CPT codes of valid shape are accepted as unverified.")
 	}
 	return nil
@@ -230,7 +230,8 @@ func printDetails(w io.Writer, book *codeset.Book, e *codeset.Entry) {
 			name  string
 			notes []string
 		}{{"Includes", n.Includes}, {"Inclusion terms", n.Inclusion}, {"Excludes1", n.Excludes1}, {"Excludes2", n.Excludes2},
-			{"Code first", n.CodeFirst}, {"Use additional code", n.UseAdditional}, {"Code also", n.CodeAlso}, {"Note", n.Other}} {
+			{"Code first", n.CodeFirst}, {"Use additional code", n.UseAdditional}, {"Code also", n.CodeAlso}, {"Note", n.Other},
+			{"7th character note", n.SeventhNote}} {
 			for _, t := range g.notes {
 				fmt.Fprintf(w, "    %s: %s\n", g.name, t)
 			}

@@ -7,14 +7,22 @@ import (
 	"io/fs"
 )
 
-//go:embed codesets
+//go:embed cases questions exams quizzes codesets
 var files embed.FS
 
+// Library returns the built-in exercises, exam blueprints and quizzes (*.md files).
+func Library() fs.FS { return sub("") }
+
 // Codesets returns the built-in code-set files (*.tsv).
-func Codesets() fs.FS {
-	sub, err := fs.Sub(files, "codesets")
+func Codesets() fs.FS { return sub("codesets") }
+
+func sub(dir string) fs.FS {
+	if dir == "" {
+		return files
+	}
+	s, err := fs.Sub(files, dir)
 	if err != nil {
 		panic(err) // the folder is embedded above; fs.Sub fails only on a malformed name
 	}
-	return sub
+	return s
 }

@@ -83,9 +83,30 @@ func (e *KeyError) Error() string {
 // an optional code. Several texts (e.g. the diagnoses and the procedures of a case) are read as
 // one key, in order. Unlike answers, key text must be entirely readable.
 func ParseKey(book *codeset.Book, texts ...string) (*Key, error) {
+	groups := make([]Group, len(texts))
+	for i, t := range texts {
+		groups[i] = Group{Text: t}
+	}
+	return ParseKeyGroups(book, groups...)
+}
+
+// Group is key text whose codes belong to known systems, such as the diagnoses (ICD-10-CM) or
+// the procedures (CPT, HCPCS, ICD-10-PCS) of a case. A code whose shape two systems share
+// (G0439: HCPCS, or ICD-10-CM G04.39) is read in the group's systems.
+type Group struct {
+	Text    string
+	Systems []codeset.System // empty: any system
+}
+
+// ParseKeyGroups reads the groups of a key, in order, as one key.
+func ParseKeyGroups(book *codeset.Book, groups ...Group) (*Key, error) {
 	k := &Key{Principal: -1}
-	for _, text := range texts {
-		if err := k.parse(text, book); err != nil {
+	for _, g := range groups {
+		var mask uint8
+		for _, s := range g.Systems {
+			mask |= 1 << s
+		}
+		if err := k.parse(g.Text, book, mask); err != nil {
 			return nil, err
 		}
 	}
@@ -102,7 +123,7 @@ func ParseKey(book *codeset.Book, texts ...string) (*Key, error) {
 				l.shown[j] += " x" + itoa(l.Units)
 			}
 		}
-		if k.Principal < 0 && k.Lines[i].Codes[0].System == codeset.ICD10CM {
+		if k.Principal < 0 && l.Codes[0].System == codeset.ICD10CM {
 			k.Principal = i
 		}
 	}
@@ -118,7 +139,7 @@ func MustParseKey(book *codeset.Book, texts ...string) *Key {
 	return k
 }
 
-func (k *Key) parse(text string, book *codeset.Book) error {
+func (k *Key) parse(text string, book *codeset.Book, systems uint8) error {
 	sc := scanner{s: text}
 	for {
 		t, ok := sc.next()
@@ -154,6 +175,9 @@ func (k *Key) parse(text string, book *codeset.Book) error {
 					return &KeyError{Text: t.text, Offset: t.start, Msg: "alternates give different modifiers or units"}
 				}
 				line.Modifiers, line.Units, gotSuffix = mods, units, true
+			}
+			if systems != 0 && ref.shape&systems != 0 {
+				ref.shape &= systems
 			}
 			sys, err := resolveKey(&ref, book)
 			if err != nil {

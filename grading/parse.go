@@ -167,8 +167,9 @@ func readCode(s string) (ref codeRef, rest string, ok bool) {
 		default:
 			goto done
 		}
-		// A units marker right after a CPT/HCPCS shape: J1885x2.
-		if (c == 'x' || c == 'X') && n == 5 && i+1 < len(s) && isDigitByte(s[i+1]) {
+		// A units marker right after a CPT/HCPCS shape: J1885x2 (but not O32.1XX0).
+		if (c == 'x' || c == 'X') && n == 5 && !ref.hasDot && i+1 < len(s) && isDigitByte(s[i+1]) &&
+			codeset.Shape(string(buf[:n]), false)&(1<<codeset.CPT|1<<codeset.HCPCS) != 0 {
 			goto done
 		}
 		if n == len(buf) {
@@ -191,7 +192,7 @@ done:
 func suffix(s string, mods *Modifiers, units *int) bool {
 	for len(s) > 0 {
 		switch {
-		case s[0] == '-' && len(s) >= 3 && isAlnum(s[1]) && isAlnum(s[2]) && (len(s) == 3 || !isAlnum(s[3])):
+		case s[0] == '-' && len(s) >= 3 && isAlnum(s[1]) && isAlnum(s[2]) && (len(s) == 3 || !isAlnum(s[3]) || unitsNext(s[3:])):
 			mods.Add(s[1], s[2])
 			s = s[3:]
 		case s[0] == '-' && len(s) == 1:
@@ -208,6 +209,15 @@ func suffix(s string, mods *Modifiers, units *int) bool {
 		}
 	}
 	return true
+}
+
+// unitsNext reports whether s is a units marker with its number (x2, X10): 97110-GPx2.
+func unitsNext(s string) bool {
+	if len(s) < 2 || (s[0] != 'x' && s[0] != 'X') {
+		return false
+	}
+	_, ok := atoi(s[1:])
+	return ok
 }
 
 // ParseAnswer reads free text into entries, in the order typed. It never fails: anything that

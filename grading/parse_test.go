@@ -30,8 +30,10 @@ func TestParseAnswer(t *testing.T) {
 		{"J1885 (2)", []string{"J1885 x2"}},
 		{"J1885 2 units", []string{"J1885 x2"}},
 		{"J1885 x 3", []string{"J1885 x3"}},
+		{"97110-GPx2, 97110-gp-59X3", []string{"97110-GP x2", "97110-59-GP x3"}},
 		{"96365, 96366 x2", []string{"96365", "96366 x2"}},
 		{"0FT44ZZ", []string{"0FT44ZZ"}},
+		{"O32.1XX0, o321xx0", []string{"O32.1XX0", "O32.1XX0"}},
 		{"0001U", []string{"0001U"}},
 		{"hello world, E11.9", []string{"?hello world", "E11.9"}},
 		{"E11.9 x2", []string{"E11.9", "?x2"}}, // ICD-10-CM codes take no units
@@ -120,6 +122,19 @@ func TestParseKey(t *testing.T) {
 		if k, err := ParseKey(book, bad); err == nil {
 			t.Errorf("ParseKey(%q) = %q, want an error", bad, k)
 		}
+	}
+}
+
+func TestParseKeyGroups(t *testing.T) {
+	book := testBook(t, false)
+	// E1165 exists in both systems of the test book: the group decides.
+	k, err := ParseKeyGroups(book, Group{Text: "E1165", Systems: []codeset.System{codeset.ICD10CM}},
+		Group{Text: "E1165", Systems: []codeset.System{codeset.CPT, codeset.HCPCS, codeset.ICD10PCS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := k.String(); got != "E11.65, E1165" || k.Lines[1].Codes[0].System != codeset.HCPCS {
+		t.Errorf("groups read as %q", got)
 	}
 }
 

@@ -16,7 +16,8 @@ const BuiltinSource = "built-in"
 // LoadBuiltin reads the built-in subset from the *.tsv files of fsys (the content/codesets
 // folder): icd10cm*.tsv, icd10pcs*.tsv and hcpcs*.tsv hold `CODE<TAB>B|H<TAB>description`,
 // modifiers*.tsv hold `MODIFIER<TAB>meaning`. A code may appear in several files when every
-// line agrees on its flag; the first description wins. Errors name the file and line.
+// line agrees on its flag; the first description is shown and the others become synonyms that
+// search finds. Errors name the file and line.
 func LoadBuiltin(fsys fs.FS) ([]*Set, error) {
 	names, err := fs.Glob(fsys, "*.tsv")
 	if err != nil {
@@ -84,9 +85,15 @@ func LoadBuiltin(fsys fs.FS) ([]*Set, error) {
 			}
 			billable := f[1] == "B"
 			if prev, ok := at[sys][code]; ok {
-				if entries[sys][prev.entry].Billable != billable {
+				e := &entries[sys][prev.entry]
+				if e.Billable != billable {
 					return nil, fmt.Errorf("%s: %s is marked %s here but %s at %s", where, f[0], flagWord(billable),
 						flagWord(!billable), prev.where)
+				}
+				if d := strings.TrimSpace(f[2]); !strings.EqualFold(d, e.Short) && !slices.ContainsFunc(e.Synonyms, func(s string) bool {
+					return strings.EqualFold(s, d)
+				}) {
+					e.Synonyms = append(e.Synonyms, d)
 				}
 				continue
 			}

@@ -23,77 +23,123 @@ func (s *Set) index4search() *searchIndex {
 }
 
 func buildSearchIndex(entries []Entry) *searchIndex {
-	byWord := map[string][]int32{}
-	entryLen := make([]uint16, len(entries))
-	firstWord := make([]string, len(entries))
-	var buf []string
+	// First pass: give every distinct word an id in order of appearance, and note each entry's
+	// word ids. Lower-casing goes through a reused buffer, so only new words allocate.
+	var (
+		ids       = map[string]int32{}
+		words     []string
+		entryIDs  = make([]int32, 0, len(entries)*8)
+		offsets   = make([]int32, len(entries)+1)
+		entryLen  = make([]uint16, len(entries))
+		firstWord = make([]int32, len(entries))
+		buf       []byte
+	)
 	for i := range entries {
 		e := &entries[i]
-		buf = appendWords(buf[:0], e.Short)
-		n := len(buf)
+		start := len(entryIDs)
+		n := 0
+		first := int32(-1)
+		visit := func(text string) {
+			forEachWord(text, func(w []byte) {
+				buf = appendLower(buf[:0], w)
+				id, ok := ids[string(buf)]
+				if !ok {
+					id = int32(len(words))
+					words = append(words, string(buf))
+					ids[words[id]] = id
+				}
+				n++
+				if first < 0 {
+					first = id
+				}
+				if !slices.Contains(entryIDs[start:], id) {
+					entryIDs = append(entryIDs, id)
+				}
+			})
+		}
+		visit(e.Short)
 		if e.Long != "" && e.Long != e.Short {
-			buf = appendWords(buf, e.Long)
-			n = len(buf) - n
+			n = 0
+			visit(e.Long)
 		}
-		entryLen[i] = uint16(min(n, 1<<16-1))
-		if len(buf) > 0 {
-			firstWord[i] = buf[len(buf)-n]
+		shown := n
+		for _, syn := range e.Synonyms {
+			visit(syn)
 		}
-		for j, w := range buf {
-			if slices.Contains(buf[:j], w) {
-				continue
-			}
-			byWord[w] = append(byWord[w], int32(i))
+		entryLen[i] = uint16(min(shown, 1<<16-1))
+		firstWord[i] = first
+		offsets[i+1] = int32(len(entryIDs))
+	}
+	// Renumber the words in sorted order, so that the words beginning with a prefix are a
+	// range of ids, then build the postings.
+	order := make([]int32, len(words))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(words[a], words[b]) })
+	rank := make([]int32, len(words))
+	sorted := make([]string, len(words))
+	for r, id := range order {
+		rank[id] = int32(r)
+		sorted[r] = words[id]
+	}
+	counts := make([]int32, len(words))
+	for k, id := range entryIDs {
+		entryIDs[k] = rank[id]
+		counts[rank[id]]++
+	}
+	postings := make([][]int32, len(words))
+	flat := make([]int32, len(entryIDs))
+	at := int32(0)
+	for w, c := range counts {
+		postings[w] = flat[at : at : at+c]
+		at += c
+	}
+	for i := range entries {
+		for _, w := range entryIDs[offsets[i]:offsets[i+1]] {
+			postings[w] = append(postings[w], int32(i))
 		}
-	}
-	ix := &searchIndex{entryLen: entryLen, first: make([]int32, len(entries))}
-	ix.words = make([]string, 0, len(byWord))
-	for w := range byWord {
-		ix.words = append(ix.words, w)
-	}
-	slices.Sort(ix.words)
-	ix.postings = make([][]int32, len(ix.words))
-	for i, w := range ix.words {
-		ix.postings[i] = byWord[w]
-	}
-	for i, w := range firstWord {
-		j, _ := slices.BinarySearch(ix.words, w)
-		ix.first[i] = int32(j)
-	}
-	ix.offsets = make([]int32, len(entries)+1)
-	counts := ix.offsets[1:]
-	for _, p := range ix.postings {
-		for _, i := range p {
-			counts[i]++
-		}
-	}
-	for i := 1; i < len(ix.offsets); i++ {
-		ix.offsets[i] += ix.offsets[i-1]
-	}
-	ix.entryWords = make([]int32, ix.offsets[len(entries)])
-	fill := slices.Clone(ix.offsets[:len(entries)])
-	for w, p := range ix.postings {
-		for _, i := range p {
-			ix.entryWords[fill[i]] = int32(w)
-			fill[i]++
+		if firstWord[i] >= 0 {
+			firstWord[i] = rank[firstWord[i]]
 		}
 	}
-	return ix
+	return &searchIndex{words: sorted, postings: postings, entryLen: entryLen, first: firstWord,
+		entryWords: entryIDs, offsets: offsets}
 }
 
-// appendWords splits text into lower-case words of letters and digits.
-func appendWords(dst []string, text string) []string {
+// forEachWord calls fn with each run of letters and digits in text (bytes ≥ 0x80 count as
+// letters, so accented words stay whole).
+func forEachWord(text string, fn func([]byte)) {
 	start := -1
 	for i := 0; i <= len(text); i++ {
-		alnum := i < len(text) && (isDigit(text[i]) || isUpper(text[i]) || 'a' <= text[i] && text[i] <= 'z' || text[i] >= 0x80)
+		alnum := i < len(text) && isWordByte(text[i])
 		switch {
 		case alnum && start < 0:
 			start = i
 		case !alnum && start >= 0:
-			dst = append(dst, strings.ToLower(text[start:i]))
+			fn([]byte(text[start:i]))
 			start = -1
 		}
 	}
+}
+
+func isWordByte(c byte) bool {
+	return isDigit(c) || isUpper(c) || 'a' <= c && c <= 'z' || c >= 0x80
+}
+
+func appendLower(dst, w []byte) []byte {
+	for _, c := range w {
+		if isUpper(c) {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// appendWords splits text into lower-case words of letters and digits.
+func appendWords(dst []string, text string) []string {
+	forEachWord(text, func(w []byte) { dst = append(dst, string(appendLower(nil, w))) })
 	return dst
 }
 

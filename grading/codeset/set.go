@@ -18,6 +18,8 @@ type Entry struct {
 	Parent string `json:"parent,omitempty"`
 	// Terminated is the HCPCS termination date (YYYYMMDD) of a discontinued code, else "".
 	Terminated string `json:"terminated,omitempty"`
+	// Synonyms are other wordings of the description that search also finds.
+	Synonyms []string `json:"synonyms,omitempty"`
 
 	display string // Display(System, Code), kept so that showing a code costs nothing
 }
