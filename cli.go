@@ -49,11 +49,14 @@ func exitCode(err error, stderr io.Writer) int {
 const usage = `chartcode — practice and certification prep for medical coders
 
 Usage:
+  chartcode [serve] [--addr :8080] [--dev]   run the web application (the default command)
   chartcode grade  --key KEY --answer ANSWER [--mode practice|exam] [--json]
   chartcode codes  import FILE...    import official ICD-10-CM, ICD-10-PCS, HCPCS files or a licensed CPT CSV
   chartcode codes  lookup QUERY      find codes by code or by words
   chartcode codes  stats [--json]    list the loaded code sets
   chartcode lint   [DIR]             check content (the built-in library when DIR is not given)
+  chartcode user   add --name N --role student|trainer|supervisor|admin   (password on standard input)
+  chartcode backup FILE              consistent copy of the database, also while serving
 
 Every command takes --data DIR (default ./data). Every flag --x-y can also be set in the
 environment as CHARTCODE_X_Y (CHARTCODE_DATA=/var/lib/chartcode).
@@ -64,11 +67,10 @@ type env func(string) string
 
 // run executes one command line. It is main without the process: tests call it directly.
 func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError{"no command given"}
+	cmd, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
 	}
-	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "grade":
 		return cmdGrade(rest, getenv, stdout)
@@ -76,6 +78,12 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdCodes(ctx, rest, getenv, stdout, stderr)
 	case "lint":
 		return cmdLint(rest, getenv, stdout)
+	case "serve":
+		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, rest, getenv, stdin, stdout)
+	case "backup":
+		return cmdBackup(rest, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

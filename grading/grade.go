@@ -104,16 +104,17 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 		valBuf      [smallN * smallN]int64
 		creditBuf   [smallN * smallN]float64
 		findBuf     [smallN * smallN]Findings
+		altBuf      [smallN * smallN]uint8
 		rowToBuf    [smallN]int
 		scratchBuf  [4*(smallN+1) + 1]int64
 	)
-	ents, validity, val, credit, find, rowTo := entryBuf[:], validityBuf[:], valBuf[:], creditBuf[:], findBuf[:], rowToBuf[:]
+	ents, validity, val, credit, find, alts, rowTo := entryBuf[:], validityBuf[:], valBuf[:], creditBuf[:], findBuf[:], altBuf[:], rowToBuf[:]
 	if n > smallN || m > smallN {
 		ents, validity = make([]*codeset.Entry, n), make([]codeset.Validity, n)
-		val, credit, find = make([]int64, n*m), make([]float64, n*m), make([]Findings, n*m)
+		val, credit, find, alts = make([]int64, n*m), make([]float64, n*m), make([]Findings, n*m), make([]uint8, n*m)
 		rowTo = make([]int, n)
 	}
-	val, credit, find = val[:n*m], credit[:n*m], find[:n*m]
+	val, credit, find, alts = val[:n*m], credit[:n*m], find[:n*m], alts[:n*m]
 
 	firstDx := -1
 	for i := range entries {
@@ -135,7 +136,7 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 			continue
 		}
 		for j := range key.Lines {
-			c, f := pairCredit(e, validity[i], &key.Lines[j])
+			c, f, alt := pairCredit(e, validity[i], &key.Lines[j])
 			if c == 0 {
 				continue
 			}
@@ -144,7 +145,7 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 				f = f.With(Sequencing)
 			}
 			c = math.Round(c*1e6) / 1e6 // 0.6 × 0.75 is 0.45, not 0.44999999999999996
-			credit[i*m+j], find[i*m+j] = c, f
+			credit[i*m+j], find[i*m+j], alts[i*m+j] = c, f, uint8(min(alt, 255))
 			w := key.Lines[j].Weight
 			val[i*m+j] = int64(math.Round(c*w*1e9)) + int64((m-j)*(n+1)+(n-i))
 		}
@@ -175,7 +176,8 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 		if j := rowTo[i]; j >= 0 {
 			kl := &key.Lines[j]
 			matchedS[j] = true
-			l.KeyLine, l.Key = j, keyDisplay(kl, e.Code)
+			alt := int(alts[i*m+j])
+			l.KeyLine, l.Key = j, keyDisplay(kl, alt)
 			l.Findings, l.Credit = find[i*m+j], credit[i*m+j]
 			l.Status = primary(l.Findings)
 			if mode == Exam && l.Status != Correct {
@@ -189,7 +191,7 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 			r.KeyCodes++
 			weights += kl.Weight
 			earned += l.Credit * kl.Weight
-			l.Message = message(e, validity[i], kl, &l, book)
+			l.Message = message(e, validity[i], kl, alt, &l, book)
 			r.Lines = append(r.Lines, l)
 			continue
 		}
@@ -205,7 +207,7 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 		default:
 			l.Status, l.Findings = Extra, Findings(0).With(Extra)
 		}
-		l.Message = message(e, validity[i], nil, &l, book)
+		l.Message = message(e, validity[i], nil, 0, &l, book)
 		r.Lines = append(r.Lines, l)
 	}
 	for j := range key.Lines {
@@ -216,7 +218,7 @@ func GradeEntries(key *Key, entries []Entry, book *codeset.Book, mode Mode) *Res
 		examOK = false
 		r.KeyCodes++
 		weights += kl.Weight
-		l := Line{KeyLine: j, Key: keyDisplay(kl, ""), Code: "", System: kl.Codes[0].System, Status: Missing,
+		l := Line{KeyLine: j, Key: keyDisplay(kl, 0), Code: "", System: kl.Codes[0].System, Status: Missing,
 			Findings: Findings(0).With(Missing)}
 		l.Message = missingMessage(kl, book)
 		r.Lines = append(r.Lines, l)
@@ -248,33 +250,33 @@ func primary(f Findings) Status {
 	return Correct
 }
 
-// pairCredit is the credit table: one answer code against one key line (its best alternate),
-// before sequencing.
-func pairCredit(e *Entry, v codeset.Validity, kl *KeyLine) (float64, Findings) {
-	best, bestF := 0.0, Findings(0)
-	for _, kc := range kl.Codes {
+// pairCredit is the credit table: one answer code against one key line, before sequencing. It
+// returns the credit of the best alternate and that alternate's index.
+func pairCredit(e *Entry, v codeset.Validity, kl *KeyLine) (float64, Findings, int) {
+	best, bestF, bestAlt := 0.0, Findings(0), 0
+	for i, kc := range kl.Codes {
 		if kc.System != e.System {
 			continue
 		}
 		c, f := codeCredit(e.System, e.Code, v, kc.Code)
+		if c == 0 {
+			continue
+		}
+		if e.System == codeset.CPT || e.System == codeset.HCPCS {
+			if e.Modifiers != kc.Modifiers {
+				c *= creditModifier
+				f = f.With(Modifier)
+			}
+			if e.Units != kc.Units {
+				c *= creditUnits
+				f = f.With(Units)
+			}
+		}
 		if c > best {
-			best, bestF = c, f
+			best, bestF, bestAlt = c, f, i
 		}
 	}
-	if best == 0 {
-		return 0, 0
-	}
-	if e.System == codeset.CPT || e.System == codeset.HCPCS {
-		if e.Modifiers != kl.Modifiers {
-			best *= creditModifier
-			bestF = bestF.With(Modifier)
-		}
-		if e.Units != kl.Units {
-			best *= creditUnits
-			bestF = bestF.With(Units)
-		}
-	}
-	return best, bestF
+	return best, bestF, bestAlt
 }
 
 func codeCredit(sys codeset.System, a string, v codeset.Validity, k string) (float64, Findings) {
@@ -315,13 +317,5 @@ func codeCredit(sys codeset.System, a string, v codeset.Validity, k string) (flo
 	return 0, 0
 }
 
-// keyDisplay shows a key line as matched: the alternate equal to code when there is one,
-// else the first code, with the line's modifiers and units.
-func keyDisplay(kl *KeyLine, code string) string {
-	for j, c := range kl.Codes {
-		if c.Code == code {
-			return kl.shown[j]
-		}
-	}
-	return kl.shown[0]
-}
+// keyDisplay shows alternate alt of a key line with its modifiers and units.
+func keyDisplay(kl *KeyLine, alt int) string { return kl.shown[alt] }

@@ -98,6 +98,8 @@ func TestMatching(t *testing.T) {
 		{"sequencing weighs in the optimum", "E11.69, E11.65", "E11.8, E11.69", "E11.8 specificity 0.4; E11.69 sequencing 0.75", 57.5, 0},
 		{"ties go to the earlier key line", "E11.65, E11.69", "E11.9", "E11.9 specificity 0.4; (E11.69) missing 0", 20, 0},
 		{"weights and units together", "96365, 96366x2", "96365, 96366", "96365 correct 1; 96366 units 0.75", 87.5, 0.5},
+		{"alternate modifiers: either is correct", "11042-59|11042-XS", "11042-XS", "11042-XS correct 1", 100, 1},
+		{"alternate modifiers: neither given", "11042-59|11042-XS", "11042", "11042 modifier 0.5", 50, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

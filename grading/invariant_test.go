@@ -44,7 +44,7 @@ func genAnswer(r *rand.Rand) []string {
 func keyCodes(key *Key) []string {
 	var out []string
 	for i := range key.Lines {
-		out = append(out, keyDisplay(&key.Lines[i], ""))
+		out = append(out, keyDisplay(&key.Lines[i], 0))
 	}
 	return out
 }

@@ -2,15 +2,18 @@ package grading
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"chartcode/grading/codeset"
 )
 
-// KeyCode is one code a key line accepts.
+// KeyCode is one code a key line accepts, with the modifiers and units that go with it.
 type KeyCode struct {
-	Code   string // normalized
-	System codeset.System
+	Code      string // normalized
+	System    codeset.System
+	Modifiers Modifiers
+	Units     int
 }
 
 // Display returns the code as people write it.
@@ -18,7 +21,9 @@ func (c KeyCode) Display() string { return codeset.Display(c.System, c.Code) }
 
 // KeyLine is one line of a reference key.
 type KeyLine struct {
-	Codes     []KeyCode // the code, then the alternates accepted for full credit
+	Codes []KeyCode // the code, then the alternates accepted for full credit
+	// Modifiers and Units are those of the first code. Alternates usually share them; where
+	// they differ (12002-59|12002-XS) each code carries its own.
 	Modifiers Modifiers
 	Units     int
 	Optional  bool    // may be reported or left out
@@ -27,24 +32,43 @@ type KeyLine struct {
 	shown []string // per code: as displayed with modifiers and units, computed once
 }
 
-// String returns the line in key text: *Z79.4, E11.65|E11.69, 99214-25, J1885 x2.
+// String returns the line in key text: *Z79.4, E11.65|E11.69, 99214-25, J1885 x2,
+// 12002-59|12002-XS.
 func (l *KeyLine) String() string {
 	var b strings.Builder
 	if l.Optional {
 		b.WriteByte('*')
+	}
+	shared := true
+	for _, c := range l.Codes {
+		shared = shared && c.Modifiers == l.Modifiers && c.Units == l.Units
 	}
 	for i, c := range l.Codes {
 		if i > 0 {
 			b.WriteByte('|')
 		}
 		b.WriteString(c.Display())
+		if !shared {
+			b.WriteString(suffixText(c.Modifiers, c.Units, true))
+		}
 	}
-	b.WriteString(l.Modifiers.String())
-	if l.Units != 1 {
-		b.WriteString(" x")
-		b.WriteString(itoa(l.Units))
+	if shared {
+		b.WriteString(suffixText(l.Modifiers, l.Units, false))
 	}
 	return b.String()
+}
+
+// suffixText writes modifiers and units after a code: -25 x2; compact leaves out the space
+// before the units (so that the text stays one token between alternates).
+func suffixText(m Modifiers, units int, compact bool) string {
+	s := m.String()
+	if units != 1 {
+		if !compact {
+			s += " "
+		}
+		s += "x" + itoa(units)
+	}
+	return s
 }
 
 // Key is a parsed reference key. Lines keep their order; the first ICD-10-CM line is the
@@ -118,10 +142,7 @@ func ParseKeyGroups(book *codeset.Book, groups ...Group) (*Key, error) {
 		l.shown = make([]string, len(l.Codes))
 		for j, c := range l.Codes {
 			k.systems |= 1 << c.System
-			l.shown[j] = c.Display() + l.Modifiers.String()
-			if l.Units != 1 {
-				l.shown[j] += " x" + itoa(l.Units)
-			}
+			l.shown[j] = c.Display() + suffixText(c.Modifiers, c.Units, false)
 		}
 		if k.Principal < 0 && l.Codes[0].System == codeset.ICD10CM {
 			k.Principal = i
@@ -146,10 +167,21 @@ func (k *Key) parse(text string, book *codeset.Book, systems uint8) error {
 		if !ok {
 			return nil
 		}
+		// Modifier and unit words after a line apply to every code of it: "99214 -25".
 		if n := len(k.Lines); n > 0 && procLine(&k.Lines[n-1]) {
-			e := Entry{Modifiers: k.Lines[n-1].Modifiers, Units: k.Lines[n-1].Units}
-			if _, ok := trailer(&sc, t, &e); ok {
-				k.Lines[n-1].Modifiers, k.Lines[n-1].Units = e.Modifiers, e.Units
+			probe := Entry{Units: 1}
+			if _, ok := trailer(&sc, t, &probe); ok {
+				l := &k.Lines[n-1]
+				for i := range l.Codes {
+					c := &l.Codes[i]
+					for m := 0; m < probe.Modifiers.Len(); m++ {
+						c.Modifiers.Add(probe.Modifiers.m[m][0], probe.Modifiers.m[m][1])
+					}
+					if probe.Units != 1 {
+						c.Units = probe.Units
+					}
+				}
+				l.Modifiers, l.Units = l.Codes[0].Modifiers, l.Codes[0].Units
 				continue
 			}
 		}
@@ -159,7 +191,7 @@ func (k *Key) parse(text string, book *codeset.Book, systems uint8) error {
 			line.Optional = true
 			s = s[1:]
 		}
-		gotSuffix := false
+		var own []bool // whether each alternate gave its own modifiers or units
 		for alt := range strings.SplitSeq(s, "|") {
 			ref, rest, isCode := readCode(alt)
 			if !isCode {
@@ -170,12 +202,7 @@ func (k *Key) parse(text string, book *codeset.Book, systems uint8) error {
 			if !suffix(rest, &mods, &units) || units <= 0 {
 				return &KeyError{Text: t.text, Offset: t.start, Msg: "has text after the code that is neither modifiers (-25) nor units (x2)"}
 			}
-			if mods.Len() > 0 || units != 1 {
-				if gotSuffix && (mods != line.Modifiers || units != line.Units) {
-					return &KeyError{Text: t.text, Offset: t.start, Msg: "alternates give different modifiers or units"}
-				}
-				line.Modifiers, line.Units, gotSuffix = mods, units, true
-			}
+			own = append(own, mods.Len() > 0 || units != 1)
 			if systems != 0 && ref.shape&systems != 0 {
 				ref.shape &= systems
 			}
@@ -186,11 +213,21 @@ func (k *Key) parse(text string, book *codeset.Book, systems uint8) error {
 			if line.Codes != nil && sys != line.Codes[0].System {
 				return &KeyError{Text: t.text, Offset: t.start, Msg: "alternates must belong to one code system"}
 			}
-			line.Codes = append(line.Codes, KeyCode{Code: ref.str(), System: sys})
+			line.Codes = append(line.Codes, KeyCode{Code: ref.str(), System: sys, Modifiers: mods, Units: units})
 		}
-		if (line.Modifiers.Len() > 0 || line.Units != 1) && !procLine(&line) {
-			return &KeyError{Text: t.text, Offset: t.start, Msg: "only CPT and HCPCS codes take modifiers and units"}
+		// An alternate without modifiers or units takes those of the first alternate that has
+		// them: 20610|20611-RT means both with RT.
+		if first := slices.Index(own, true); first >= 0 {
+			for i := range line.Codes {
+				if !own[i] {
+					line.Codes[i].Modifiers, line.Codes[i].Units = line.Codes[first].Modifiers, line.Codes[first].Units
+				}
+			}
+			if !procLine(&line) {
+				return &KeyError{Text: t.text, Offset: t.start, Msg: "only CPT and HCPCS codes take modifiers and units"}
+			}
 		}
+		line.Modifiers, line.Units = line.Codes[0].Modifiers, line.Codes[0].Units
 		k.Lines = append(k.Lines, line)
 	}
 }

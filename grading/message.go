@@ -51,7 +51,7 @@ func (m *msg) String() string { return m.b.String() }
 
 // message is the one-sentence explanation of a line, written for the person who answered.
 // kl is nil for answer codes that matched no key line.
-func message(e *Entry, v codeset.Validity, kl *KeyLine, l *Line, book *codeset.Book) string {
+func message(e *Entry, v codeset.Validity, kl *KeyLine, alt int, l *Line, book *codeset.Book) string {
 	code := l.Code
 	var mb msg
 	m := mb.init(book)
@@ -79,7 +79,7 @@ func message(e *Entry, v codeset.Validity, kl *KeyLine, l *Line, book *codeset.B
 		return m.s(code).desc(e.System, e.Code).s(" is not supported by the documentation: extra codes lower the score.").String()
 	}
 
-	kc := matchedCode(kl, e)
+	kc := kl.Codes[alt]
 	switch primaryCode(l.Findings) {
 	case Correct:
 		if l.Findings.Has(Modifier) || l.Findings.Has(Units) {
@@ -108,10 +108,10 @@ func message(e *Entry, v codeset.Validity, kl *KeyLine, l *Line, book *codeset.B
 		m.s(code, " is a related ", e.System.Name(), " code, but the key has ", kc.Display()).desc(kc.System, kc.Code)
 	}
 	if l.Findings.Has(Modifier) {
-		m.s("; modifiers should be ", modText(kl.Modifiers), ", not ", modText(e.Modifiers))
+		m.s("; modifiers should be ", modText(kc.Modifiers), ", not ", modText(e.Modifiers))
 	}
 	if l.Findings.Has(Units) {
-		m.s("; units should be ", itoa(kl.Units), ", not ", itoa(e.Units))
+		m.s("; units should be ", itoa(kc.Units), ", not ", itoa(e.Units))
 	}
 	if l.Findings.Has(Sequencing) {
 		m.s("; as the principal / first-listed diagnosis it must be reported first")
@@ -138,22 +138,6 @@ func missingMessage(kl *KeyLine, book *codeset.Book) string {
 		}
 	}
 	return m.s(": the documentation supports it.").String()
-}
-
-// matchedCode returns the key code an answer code was compared with: the alternate sharing the
-// longest prefix with it.
-func matchedCode(kl *KeyLine, e *Entry) KeyCode {
-	best, bestN := kl.Codes[0], -1
-	for _, c := range kl.Codes {
-		n := 0
-		for n < len(c.Code) && n < len(e.Code) && c.Code[n] == e.Code[n] {
-			n++
-		}
-		if n > bestN {
-			best, bestN = c, n
-		}
-	}
-	return best
 }
 
 // primaryCode is the code-level finding of a line (Correct when the code itself is right).

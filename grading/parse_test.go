@@ -107,6 +107,10 @@ func TestParseKey(t *testing.T) {
 		{"e119, i10", "E11.9, I10", 0},
 		{"E1169", "E11.69", 0},
 		{"0FT44ZZ", "0FT44ZZ", -1},
+		{"12002-59|12002-XS", "12002-59|12002-XS", -1},
+		{"20610|20611-RT", "20610|20611-RT", -1},
+		{"J1885x2|J1885-JW x2", "J1885x2|J1885-JWx2", -1},
+		{"99213|99214 -25", "99213|99214-25", -1},
 	}
 	for _, tt := range tests {
 		k, err := ParseKey(book, tt.in)
@@ -118,7 +122,7 @@ func TestParseKey(t *testing.T) {
 			t.Errorf("ParseKey(%q) = %q principal %d, want %q principal %d", tt.in, k, k.Principal, tt.want, tt.principal)
 		}
 	}
-	for _, bad := range []string{"", "  ,", "hello", "E11.65, bogus", "E11.65-25", "E1165", "J1885|E11.9", "99214-25|99214-59", "I10 x2", "J9999"} {
+	for _, bad := range []string{"", "  ,", "hello", "E11.65, bogus", "E11.65-25", "E1165", "J1885|E11.9", "I10 x2", "J9999", "I10|I11.0-25"} {
 		if k, err := ParseKey(book, bad); err == nil {
 			t.Errorf("ParseKey(%q) = %q, want an error", bad, k)
 		}

@@ -1,6 +1,9 @@
 package grading
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Status names what the grader found for one line of a result.
 type Status uint8
@@ -88,4 +91,17 @@ func (f Findings) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte(']')
 	return []byte(b.String()), nil
+}
+
+// UnmarshalJSON reads a list of finding names.
+func (f *Findings) UnmarshalJSON(b []byte) error {
+	var names []Status
+	if err := json.Unmarshal(b, &names); err != nil {
+		return err
+	}
+	*f = 0
+	for _, s := range names {
+		*f = f.With(s)
+	}
+	return nil
 }

@@ -1,0 +1,179 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chartcode/server/store"
+)
+
+func (s *Server) healthz(c *gin.Context) error {
+	if _, err := s.db.CountUsers(); err != nil {
+		return &httpError{Status: http.StatusServiceUnavailable, Msg: "store unavailable", Err: err}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "items": len(s.cat.Items())})
+	return nil
+}
+
+// home sends a signed-in person to practice and everyone else to the sign-in page.
+func (s *Server) home(c *gin.Context) error {
+	if _, ok := currentUser(c); ok {
+		c.Redirect(http.StatusSeeOther, "/practice")
+		return nil
+	}
+	c.Redirect(http.StatusSeeOther, "/signin")
+	return nil
+}
+
+func (s *Server) signinPage(c *gin.Context) error {
+	if _, ok := currentUser(c); ok {
+		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
+		return nil
+	}
+	s.render(c, "signin", page{Title: "Sign in", Data: map[string]any{"Next": safeNext(c.Query("next")), "Items": len(s.cat.Items())}})
+	return nil
+}
+
+func (s *Server) signin(c *gin.Context) error {
+	name, next := c.PostForm("name"), safeNext(c.PostForm("next"))
+	u, err := s.authenticate(c.Request.Context(), c, name, c.PostForm("password"))
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) && he.Status < 500 {
+			c.Status(he.Status)
+			s.render(c, "signin", page{Title: "Sign in", Flash: he.Msg, Data: map[string]any{"Next": next, "Name": name, "Items": len(s.cat.Items())}})
+			return nil
+		}
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	if u.MustChange {
+		next = "/account/password"
+	}
+	c.Redirect(http.StatusSeeOther, next)
+	return nil
+}
+
+func (s *Server) signout(c *gin.Context) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, "/signin")
+	return nil
+}
+
+func (s *Server) apiSignin(c *gin.Context) error {
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.authenticate(c.Request.Context(), c, req.Username, req.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"user": publicUser(u)})
+	return nil
+}
+
+func (s *Server) apiSignout(c *gin.Context) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) passwordPage(c *gin.Context) error {
+	u, _ := currentUser(c)
+	var flash string
+	if u.MustChange {
+		flash = "Choose a new password to continue: the one you signed in with was for one use only."
+	}
+	s.render(c, "password", page{Title: "Change password", Flash: flash})
+	return nil
+}
+
+func (s *Server) changePassword(c *gin.Context) error {
+	u, _ := currentUser(c)
+	fail := func(status int, msg string) error {
+		c.Status(status)
+		s.render(c, "password", page{Title: "Change password", Flash: msg})
+		return nil
+	}
+	ok, err := s.hasher.verify(c.Request.Context(), u.PasswordHash, c.PostForm("current"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fail(http.StatusBadRequest, "Your current password is not right.")
+	}
+	pw := c.PostForm("new")
+	if msg := checkPasswordRules(pw, u.Name); msg != "" {
+		return fail(http.StatusBadRequest, "New password: "+msg+".")
+	}
+	if pw != c.PostForm("confirm") {
+		return fail(http.StatusBadRequest, "The two new passwords differ.")
+	}
+	hash, err := s.hasher.hash(c.Request.Context(), pw)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash, u.MustChange = hash, false
+	if err := s.db.UpdateUser(u); err != nil {
+		return err
+	}
+	// Every other sign-in of this person ends; this one starts afresh.
+	if err := s.db.DeleteUserSessions(u.ID); err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, "/practice")
+	return nil
+}
+
+// decodeJSON reads a JSON request body strictly: unknown fields and trailing data are errors.
+func decodeJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return err
+		case errors.As(err, &ute):
+			return badRequest(ute.Field, "%s: want %s", ute.Field, ute.Type)
+		}
+		return badRequest("", "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("", "malformed JSON: more than one value")
+	}
+	return nil
+}
+
+type userView struct {
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	FullName string     `json:"fullName"`
+	Role     store.Role `json:"role"`
+	Created  time.Time  `json:"created"`
+}
+
+func publicUser(u store.User) userView {
+	return userView{ID: u.ID, Name: u.Name, FullName: u.FullName, Role: u.Role, Created: u.Created}
+}

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"chartcode/exercises"
+	"chartcode/grading"
+	"chartcode/server/store"
+)
+
+// maxAnswer bounds the answer text of one submission (a real claim is a few hundred bytes).
+const maxAnswer = 4000
+
+// outcome is a graded submission: what the result page and the API show, and what the store
+// keeps in Attempt.Result.
+type outcome struct {
+	AttemptID string             `json:"attempt_id,omitempty"`
+	ItemID    string             `json:"item_id"`
+	Type      exercises.Type     `json:"type"`
+	Score     float64            `json:"score"`
+	Accuracy  float64            `json:"accuracy"`
+	Mode      grading.Mode       `json:"mode"`
+	Lines     []grading.Line     `json:"lines,omitempty"`   // code-entry items
+	Key       string             `json:"key,omitempty"`     // the full key, shown once the answer is final
+	Picked    []string           `json:"picked,omitempty"`  // choice items
+	Correct   []string           `json:"correct,omitempty"` // choice items: the right letters
+	Choices   []exercises.Option `json:"choices,omitempty"`
+}
+
+// submission is an answer as it arrives from a form or the API.
+type submission struct {
+	Answer  string   `json:"answer"`
+	Choices []string `json:"choices"`
+}
+
+// grade grades a submission to it for u and stores the attempt. It returns only after the
+// attempt is committed, so whatever the caller acknowledges is durable.
+func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source string) (*outcome, error) {
+	out := &outcome{ItemID: it.ID, Type: it.Type}
+	a := &store.Attempt{UserID: u.ID, ItemID: it.ID, ItemType: string(it.Type), Section: it.Section,
+		Credentials: it.Credentials, Source: source, At: s.now()}
+	switch it.Type {
+	case exercises.Case:
+		if len(sub.Answer) > maxAnswer {
+			return nil, badRequest("answer", "the answer is longer than %d characters", maxAnswer)
+		}
+		if strings.TrimSpace(sub.Answer) == "" {
+			return nil, badRequest("answer", "enter the codes you would report")
+		}
+		r := grading.Grade(it.Key, sub.Answer, s.book, it.Mode)
+		out.Score, out.Accuracy, out.Mode, out.Lines, out.Key = r.Score, r.Accuracy, r.Mode, r.Lines, it.Key.String()
+		a.Answer, a.Score, a.Correct, a.KeyCodes, a.Extra = sub.Answer, r.Score, r.Correct, r.KeyCodes, r.Extra
+		a.Findings = map[string]int{}
+		for _, l := range r.Lines {
+			for _, f := range l.Findings.List() {
+				if f != grading.Correct {
+					a.Findings[f.String()]++
+				}
+			}
+		}
+	default:
+		picked := slices.Clone(sub.Choices)
+		slices.Sort(picked)
+		picked = slices.Compact(picked)
+		if len(picked) == 0 {
+			return nil, badRequest("choices", "pick an answer")
+		}
+		for _, p := range picked {
+			if !slices.ContainsFunc(it.Choices, func(o exercises.Option) bool { return o.Letter == p }) {
+				return nil, badRequest("choices", "%q is not one of the choices", p)
+			}
+		}
+		if it.Type == exercises.Choice && len(picked) > 1 {
+			return nil, badRequest("choices", "pick one answer")
+		}
+		frac := grading.ScoreChoice(it.Answer, picked)
+		out.Score, out.Picked, out.Correct, out.Choices = 100*frac, picked, it.Answer, it.Choices
+		out.Mode = grading.Exam
+		a.Answer, a.Score, a.KeyCodes = strings.Join(picked, ","), out.Score, 1
+		if frac == 1 {
+			a.Correct, out.Accuracy = 1, 1
+		}
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	a.Result = body
+	if err := s.db.AddAttempt(a); err != nil {
+		return nil, fmt.Errorf("store attempt: %w", err)
+	}
+	out.AttemptID = a.ID
+	return out, nil
+}
+
+// item finds an exercise by the :id of the route.
+func (s *Server) item(id string) (*exercises.Item, error) {
+	it, ok := s.cat.Item(id)
+	if !ok {
+		return nil, &httpError{Status: http.StatusNotFound, Msg: "no exercise has the id " + id}
+	}
+	return it, nil
+}
+
+// loadOutcome reads a stored attempt of u back into its outcome.
+func (s *Server) loadOutcome(u store.User, id string) (store.Attempt, *outcome, error) {
+	a, err := s.db.Attempt(u.ID, id)
+	if err != nil {
+		return a, nil, err
+	}
+	var out outcome
+	if err := json.Unmarshal(a.Result, &out); err != nil {
+		return a, nil, fmt.Errorf("attempt %s: %w", id, err)
+	}
+	out.AttemptID = a.ID
+	return a, &out, nil
+}

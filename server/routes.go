@@ -1,0 +1,53 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"chartcode/server/store"
+)
+
+// everyone is every role: what any signed-in person may do.
+var everyone = []store.Role{store.Student, store.Trainer, store.Supervisor, store.Admin}
+
+// routes is the site map: every page, action and API call, with who may use it.
+func (s *Server) routes(r *gin.Engine) {
+	r.GET("/healthz", s.wrap(s.healthz))
+	r.GET("/static/*file", s.static)
+
+	// Signed out.
+	r.GET("/", s.wrap(s.home))
+	r.GET("/signin", s.wrap(s.signinPage))
+	r.POST("/signin", s.wrap(s.signin))
+	r.POST("/api/session", s.wrap(s.apiSignin))
+
+	// Any signed-in person.
+	in := r.Group("", s.require(everyone...))
+	in.POST("/signout", s.wrap(s.signout))
+	in.GET("/account/password", s.wrap(s.passwordPage))
+	in.POST("/account/password", s.wrap(s.changePassword))
+	in.GET("/practice", s.wrap(s.catalogPage))
+	in.GET("/practice/:id", s.wrap(s.exercisePage))
+	in.POST("/practice/:id", s.wrap(s.submit))
+	in.GET("/attempts", s.wrap(s.historyPage))
+	in.GET("/attempts/:id", s.wrap(s.resultPage))
+	in.GET("/progress", s.wrap(s.progressPage))
+	in.GET("/progress/chart.svg", s.wrap(s.progressChart))
+	in.GET("/codes", s.wrap(s.codesPage))
+
+	in.DELETE("/api/session", s.wrap(s.apiSignout))
+	in.GET("/api/exercises", s.wrap(s.apiExercises))
+	in.GET("/api/exercises/:id", s.wrap(s.apiExercise))
+	in.POST("/api/exercises/:id/attempts", s.wrap(s.apiSubmit))
+	in.GET("/api/attempts/:id", s.wrap(s.apiAttempt))
+	in.GET("/api/me/progress", s.wrap(s.apiProgress))
+	in.GET("/api/codes", s.wrap(s.apiCodes))
+	in.GET("/api/codes/:code", s.wrap(s.apiCode))
+
+	// Administrators.
+	admin := r.Group("", s.require(store.Admin))
+	admin.GET("/admin/users", s.wrap(s.usersPage))
+	admin.POST("/admin/users", s.wrap(s.createUser))
+	admin.POST("/admin/users/:id", s.wrap(s.updateUser))
+	admin.GET("/api/users", s.wrap(s.apiUsers))
+	admin.POST("/api/users", s.wrap(s.apiCreateUser))
+}

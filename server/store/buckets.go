@@ -1,0 +1,59 @@
+package store
+
+// Every bucket of the database is declared here, with the layout of its keys and values. Values
+// are JSON unless said otherwise. Keys are chosen for the scans the pages need: bbolt keeps keys
+// in byte order, so a cursor walks them sorted.
+const (
+	// bucketMeta holds facts about the database itself.
+	//   "schema" → the schema version, a JSON number (see schemaVersion in store.go).
+	bucketMeta = "meta"
+
+	// bucketUsers holds the accounts.
+	//   user ID (32 hex digits) → User.
+	bucketUsers = "users"
+
+	// bucketUsernames is the unique index of login names.
+	//   lowercase login name → user ID (raw bytes, not JSON).
+	bucketUsernames = "usernames"
+
+	// bucketSessions holds the signed-in sessions.
+	//   session ID (hex SHA-256 of the cookie token) → Session.
+	bucketSessions = "sessions"
+
+	// bucketUserSessions indexes sessions by user, so that signing a person out everywhere does
+	// not scan every session.
+	//   user ID → nested bucket: session ID → empty value.
+	bucketUserSessions = "usersessions"
+
+	// bucketAttempts holds every graded answer.
+	//   user ID → nested bucket: attempt ID → Attempt.
+	// An attempt ID is 16 hex digits of the big-endian UnixNano of Attempt.At then 4 hex digits
+	// of a sequence, so a person's attempts sort by time and a time range is a cursor range.
+	bucketAttempts = "attempts"
+
+	// bucketItems holds each person's summary per exercise, written with every attempt.
+	//   user ID → nested bucket: item ID → ItemSummary.
+	bucketItems = "items"
+
+	// bucketAggregates holds each person's running totals, written with every attempt.
+	//   user ID → nested bucket: aggregate key ("all", "section:<name>", "credential:<name>")
+	//   → Aggregate.
+	bucketAggregates = "aggregates"
+)
+
+// allBuckets lists the top-level buckets Open creates.
+func allBuckets() []string {
+	return []string{
+		bucketMeta,
+		bucketUsers,
+		bucketUsernames,
+		bucketSessions,
+		bucketUserSessions,
+		bucketAttempts,
+		bucketItems,
+		bucketAggregates,
+	}
+}
+
+// keySchema is the key of the schema version in bucketMeta.
+const keySchema = "schema"
