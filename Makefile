@@ -5,22 +5,31 @@ BIN      ?= bin/chartcode
 FUZZTIME ?= 10m
 PKGS     := ./...
 
-.PHONY: run build test vet fmt lint bench fuzz clean
+.PHONY: run build test vet fmt lint bench bench-http fuzz clean browser
 
+# The web application on http://localhost:8080 (CHARTCODE_ADDR=127.0.0.1:9090 make run for
+# another address), with its data in ./data. The first start prints the admin's one-time password.
 run: build
-	./$(BIN) help
+	./$(BIN) serve
 
 build:
 	$(GO) build -o $(BIN) .
 
 # Every test, with the race detector. Tests that need the official code sets in ../shared skip
 # with a message when it is absent.
-test: vet
+test: vet browser
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) test -race -count=1 $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)
+
+# The browser tests drive Debian's Chromium; install it when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 fmt:
 	gofmt -w .

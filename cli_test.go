@@ -165,3 +165,13 @@ func TestLintCommand(t *testing.T) {
 		t.Errorf("lint of good content: exit %d\n%s", code, out)
 	}
 }
+
+// TestServeRefusesBadContent: the server does not start on content that fails lint, and says
+// why with the lint messages.
+func TestServeRefusesBadContent(t *testing.T) {
+	data := t.TempDir()
+	_, errs, code := runCLI(t, nil, "serve", "--data", data, "--addr", "127.0.0.1:0", "--content", "exercises/testdata/lint")
+	if code != 1 || !strings.Contains(errs, "not starting") || !strings.Contains(errs, "exam.md:10: sections: unknown section") {
+		t.Errorf("exit %d:\n%s", code, errs)
+	}
+}

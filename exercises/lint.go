@@ -2,7 +2,9 @@ package exercises
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
+	"slices"
 )
 
 // crossCheck runs the checks that need the whole catalog: exam blueprints against the items
@@ -13,7 +15,9 @@ func (l *loader) crossCheck() {
 		// types) together ask for no more items than it holds.
 		asked := map[string]int{}
 		for _, s := range b.Sections {
-			asked[poolKey(b, s)] += s.Count
+			if slices.Contains(Sections, s.Section) { // unknown sections are reported already
+				asked[poolKey(b, s)] += s.Count
+			}
 		}
 		for _, s := range b.Sections {
 			k := poolKey(b, s)
@@ -23,8 +27,8 @@ func (l *loader) crossCheck() {
 			}
 			delete(asked, k)
 			if have := len(l.cat.Pool(b, s)); n > have {
-				l.add(b.File, s.Line, "sections: %s asks for %d items but the library has %d of that section, type and credential",
-					s.Section, n, have)
+				l.add(b.File, s.Line, "sections: %s asks for %s but the library has %d of that section, type and credential",
+					s.Section, plural(n, "item"), have)
 			}
 		}
 	}
@@ -35,6 +39,13 @@ func (l *loader) crossCheck() {
 			}
 		}
 	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func poolKey(b *Blueprint, s SectionCount) string {

@@ -116,12 +116,12 @@ func (s *Server) exercisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	sums, err := s.db.ItemSummaries(u.ID)
+	sum, err := s.db.ItemSummary(u.ID, it.ID)
 	if err != nil {
 		return err
 	}
 	s.render(c, "exercise", page{Title: it.Title, Nav: "practice", Data: map[string]any{
-		"Item": it.Public(), "Summary": sums[it.ID], "Tried": sums[it.ID].Attempts > 0, "Answer": c.Query("answer"),
+		"Item": it.Public(), "Summary": sum, "Tried": sum.Attempts > 0, "Answer": c.Query("answer"),
 	}})
 	return nil
 }

@@ -332,6 +332,27 @@ func (s *Store) ItemSummaries(userID string) (map[string]ItemSummary, error) {
 	return m, nil
 }
 
+// ItemSummary returns a person's record on one item; a zero summary (and no error) when the
+// person has not tried it.
+func (s *Store) ItemSummary(userID, itemID string) (ItemSummary, error) {
+	var sum ItemSummary
+	err := s.view("item summary", func(tx *bbolt.Tx) error {
+		b, err := nested(tx, bucketItems, userID)
+		if err != nil || b == nil {
+			return err
+		}
+		v := b.Get([]byte(itemID))
+		if v == nil {
+			return nil
+		}
+		if err := json.Unmarshal(v, &sum); err != nil {
+			return fmt.Errorf("decode item summary %s: %w", itemID, err)
+		}
+		return nil
+	})
+	return sum, err
+}
+
 // Aggregates returns a person's stored aggregates, sorted by key.
 func (s *Store) Aggregates(userID string) ([]Aggregate, error) {
 	var list []Aggregate
