@@ -64,6 +64,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	views   *views
+	engine  *gin.Engine
 	hasher  *hasher
 	limiter *loginLimiter
 	handler http.Handler
@@ -92,6 +93,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	engine.ContextWithFallback = true
 	engine.Use(s.requestLog, s.recover, s.securityHeaders, s.limitBody, s.loadSession)
 	s.routes(engine)
+	s.engine = engine
 	engine.NoRoute(s.wrap(func(c *gin.Context) error { return errNotFound }))
 	// Cross-origin protection covers every state-changing request: it rejects non-GET requests
 	// that a browser marks as coming from another site (Sec-Fetch-Site, or Origin ≠ Host).
