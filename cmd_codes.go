@@ -226,14 +226,9 @@ func printDetails(w io.Writer, book *codeset.Book, e *codeset.Entry) {
 			continue
 		}
 		fmt.Fprintf(w, "  notes at %s:\n", c.Display())
-		for _, g := range []struct {
-			name  string
-			notes []string
-		}{{"Includes", n.Includes}, {"Inclusion terms", n.Inclusion}, {"Excludes1", n.Excludes1}, {"Excludes2", n.Excludes2},
-			{"Code first", n.CodeFirst}, {"Use additional code", n.UseAdditional}, {"Code also", n.CodeAlso}, {"Note", n.Other},
-			{"7th character note", n.SeventhNote}} {
-			for _, t := range g.notes {
-				fmt.Fprintf(w, "    %s: %s\n", g.name, t)
+		for _, g := range n.Groups() {
+			for _, t := range g.Notes {
+				fmt.Fprintf(w, "    %s: %s\n", g.Kind, t)
 			}
 		}
 	}

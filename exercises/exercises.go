@@ -70,8 +70,8 @@ type Item struct {
 
 // Option is one answer choice of a question.
 type Option struct {
-	Letter string
-	Text   string
+	Letter string `json:"letter"`
+	Text   string `json:"text"`
 }
 
 // HasCredential reports whether the item prepares for credential c.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -106,25 +107,52 @@ func (s *Server) passwordPage(c *gin.Context) error {
 }
 
 func (s *Server) changePassword(c *gin.Context) error {
-	u, _ := currentUser(c)
-	fail := func(status int, msg string) error {
-		c.Status(status)
-		s.render(c, "password", page{Title: "Change password", Flash: msg})
+	if c.PostForm("new") != c.PostForm("confirm") {
+		c.Status(http.StatusBadRequest)
+		s.render(c, "password", page{Title: "Change password", Flash: "The two new passwords differ."})
 		return nil
 	}
-	ok, err := s.hasher.verify(c.Request.Context(), u.PasswordHash, c.PostForm("current"))
+	if err := s.setPassword(c, c.PostForm("current"), c.PostForm("new")); err != nil {
+		var he *httpError
+		if errors.As(err, &he) && he.Status == http.StatusBadRequest {
+			c.Status(he.Status)
+			s.render(c, "password", page{Title: "Change password", Flash: he.Msg})
+			return nil
+		}
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, "/practice")
+	return nil
+}
+
+func (s *Server) apiChangePassword(c *gin.Context) error {
+	var req struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.setPassword(c, req.Current, req.New); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+// setPassword changes the signed-in person's password after checking the current one; every
+// other sign-in of theirs ends and this one starts afresh.
+func (s *Server) setPassword(c *gin.Context, current, pw string) error {
+	u, _ := currentUser(c)
+	ok, err := s.hasher.verify(c.Request.Context(), u.PasswordHash, current)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fail(http.StatusBadRequest, "Your current password is not right.")
+		return badRequest("current", "your current password is not right")
 	}
-	pw := c.PostForm("new")
 	if msg := checkPasswordRules(pw, u.Name); msg != "" {
-		return fail(http.StatusBadRequest, "New password: "+msg+".")
-	}
-	if pw != c.PostForm("confirm") {
-		return fail(http.StatusBadRequest, "The two new passwords differ.")
+		return badRequest("new", "new password: %s", msg)
 	}
 	hash, err := s.hasher.hash(c.Request.Context(), pw)
 	if err != nil {
@@ -134,15 +162,10 @@ func (s *Server) changePassword(c *gin.Context) error {
 	if err := s.db.UpdateUser(u); err != nil {
 		return err
 	}
-	// Every other sign-in of this person ends; this one starts afresh.
 	if err := s.db.DeleteUserSessions(u.ID); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	c.Redirect(http.StatusSeeOther, "/practice")
-	return nil
+	return s.startSession(c, u)
 }
 
 // decodeJSON reads a JSON request body strictly: unknown fields and trailing data are errors.
@@ -155,15 +178,35 @@ func decodeJSON(c *gin.Context, v any) error {
 		switch {
 		case errors.As(err, &mbe):
 			return err
+		case errors.As(err, &ute) && ute.Field == "":
+			return badRequest("", "the body must be a JSON object")
 		case errors.As(err, &ute):
-			return badRequest(ute.Field, "%s: want %s", ute.Field, ute.Type)
+			return badRequest(ute.Field, "%s: want a %s", ute.Field, jsonKind(ute.Type.Kind().String()))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return badRequest(field, "unknown field %q", field)
 		}
-		return badRequest("", "malformed JSON: %v", err)
+		return badRequest("", "malformed JSON: %v", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if dec.More() {
 		return badRequest("", "malformed JSON: more than one value")
 	}
 	return nil
+}
+
+// jsonKind names a Go kind as JSON calls it.
+func jsonKind(k string) string {
+	switch k {
+	case "slice", "array":
+		return "list"
+	case "map", "struct":
+		return "object"
+	case "int", "int64", "float64", "uint8":
+		return "number"
+	case "bool":
+		return "boolean"
+	}
+	return k
 }
 
 type userView struct {

@@ -36,10 +36,13 @@ func (s *Server) newUser(c *gin.Context, name, fullName, role string) (store.Use
 	switch err := s.db.CreateUser(&u); {
 	case errors.Is(err, store.ErrExists):
 		return u, "", &httpError{Status: http.StatusConflict, Msg: "the user name " + name + " is taken", Field: "name"}
-	case err != nil:
-		if strings.Contains(err.Error(), "name") {
-			return u, "", badRequest("name", "%v", err)
+	case errors.Is(err, store.ErrInvalid):
+		msg := err.Error()
+		if i := strings.LastIndex(msg, "invalid: "); i >= 0 {
+			msg = msg[i+len("invalid: "):]
 		}
+		return u, "", badRequest("name", "%s", msg)
+	case err != nil:
 		return u, "", err
 	}
 	return u, pw, nil

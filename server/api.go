@@ -59,15 +59,19 @@ func (s *Server) apiSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	out.Rationale = it.Rationale
 	c.JSON(http.StatusCreated, out)
 	return nil
 }
 
 func (s *Server) apiAttempt(c *gin.Context) error {
 	u, _ := currentUser(c)
-	_, out, err := s.loadOutcome(u, c.Param("id"))
+	a, out, err := s.loadOutcome(u, c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if it, ok := s.cat.Item(a.ItemID); ok {
+		out.Rationale = it.Rationale
 	}
 	c.JSON(http.StatusOK, out)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -72,10 +73,22 @@ func (s *Server) require(roles ...store.Role) gin.HandlerFunc {
 			c.Abort()
 			return errForbidden
 		}
+		// A one-time password opens only the way to choosing a real one.
+		if u.MustChange && !slices.Contains(passwordChangeRoutes, c.FullPath()) {
+			c.Abort()
+			if wantsJSON(c.Request) {
+				return &httpError{Status: http.StatusForbidden, Msg: "choose a new password first (PUT /api/me/password)"}
+			}
+			c.Redirect(http.StatusSeeOther, "/account/password")
+			return nil
+		}
 		c.Next()
 		return nil
 	})
 }
+
+// passwordChangeRoutes are open to a person who still has a one-time password.
+var passwordChangeRoutes = []string{"/account/password", "/signout", "/api/session", "/api/me/password"}
 
 // startSession signs u in: a fresh random token in an HttpOnly, SameSite=Lax cookie, and its
 // hash in the store.
@@ -107,13 +120,17 @@ var errBadCredentials = &httpError{Status: http.StatusUnauthorized, Msg: "wrong 
 // authenticate checks a user name and password, within the sign-in rate limits.
 func (s *Server) authenticate(ctx context.Context, c *gin.Context, name, password string) (store.User, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
-	if name == "" || password == "" {
-		return store.User{}, badRequest("name", "enter your user name and password")
+	if name == "" {
+		return store.User{}, badRequest("username", "enter your user name")
+	}
+	if password == "" {
+		return store.User{}, badRequest("password", "enter your password")
 	}
 	if wait, ok := s.limiter.allow(name, clientIP(c.Request)); !ok {
-		c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", fmt.Sprint(secs))
 		return store.User{}, &httpError{Status: http.StatusTooManyRequests,
-			Msg: fmt.Sprintf("too many sign-in attempts: try again in %s", wait.Round(time.Second))}
+			Msg: fmt.Sprintf("too many sign-in attempts: try again in %d s", secs)}
 	}
 	u, err := s.db.UserByName(name)
 	if errors.Is(err, store.ErrNotFound) {

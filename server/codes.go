@@ -53,7 +53,7 @@ func (s *Server) codeDetail(sys codeset.System, code string) (*codeDetail, bool)
 	if !ok {
 		return nil, false
 	}
-	d := &codeDetail{codeView: viewCode(e)}
+	d := &codeDetail{codeView: viewCode(e), Ancestors: []codeView{}, Children: []codeView{}}
 	chain := set.Ancestors(e.Code)
 	for _, a := range chain {
 		d.Ancestors = append(d.Ancestors, viewCode(a))
@@ -66,15 +66,8 @@ func (s *Server) codeDetail(sys codeset.System, code string) (*codeDetail, bool)
 		if n.Empty() {
 			continue
 		}
-		for _, g := range []struct {
-			kind  string
-			notes []string
-		}{{"Includes", n.Includes}, {"Inclusion terms", n.Inclusion}, {"Excludes1", n.Excludes1}, {"Excludes2", n.Excludes2},
-			{"Code first", n.CodeFirst}, {"Use additional code", n.UseAdditional}, {"Code also", n.CodeAlso}, {"Note", n.Other},
-			{"7th character note", n.SeventhNote}} {
-			if len(g.notes) > 0 {
-				d.Notes = append(d.Notes, noteGroup{At: at.Display(), Kind: g.kind, Notes: g.notes})
-			}
+		for _, g := range n.Groups() {
+			d.Notes = append(d.Notes, noteGroup{At: at.Display(), Kind: g.Kind, Notes: g.Notes})
 		}
 	}
 	d.Seventh = set.Seventh(e.Code)

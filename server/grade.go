@@ -3,9 +3,12 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"chartcode/exercises"
 	"chartcode/grading"
@@ -29,6 +32,8 @@ type outcome struct {
 	Picked    []string           `json:"picked,omitempty"`  // choice items
 	Correct   []string           `json:"correct,omitempty"` // choice items: the right letters
 	Choices   []exercises.Option `json:"choices,omitempty"`
+	// Rationale is added when a result is sent, never stored with the attempt.
+	Rationale template.HTML `json:"rationale,omitempty"`
 }
 
 // submission is an answer as it arrives from a form or the API.
@@ -45,7 +50,7 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 		Credentials: it.Credentials, Source: source, At: s.now()}
 	switch it.Type {
 	case exercises.Case:
-		if len(sub.Answer) > maxAnswer {
+		if utf8.RuneCountInString(sub.Answer) > maxAnswer {
 			return nil, badRequest("answer", "the answer is longer than %d characters", maxAnswer)
 		}
 		if strings.TrimSpace(sub.Answer) == "" {
@@ -63,7 +68,10 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 			}
 		}
 	default:
-		picked := slices.Clone(sub.Choices)
+		picked := make([]string, len(sub.Choices))
+		for i, p := range sub.Choices {
+			picked[i] = strings.ToUpper(strings.TrimSpace(p))
+		}
 		slices.Sort(picked)
 		picked = slices.Compact(picked)
 		if len(picked) == 0 {
@@ -77,13 +85,11 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 		if it.Type == exercises.Choice && len(picked) > 1 {
 			return nil, badRequest("choices", "pick one answer")
 		}
+		// Questions have no codes: they count in the scores, not in the code-level accuracy.
 		frac := grading.ScoreChoice(it.Answer, picked)
-		out.Score, out.Picked, out.Correct, out.Choices = 100*frac, picked, it.Answer, it.Choices
-		out.Mode = grading.Exam
-		a.Answer, a.Score, a.KeyCodes = strings.Join(picked, ","), out.Score, 1
-		if frac == 1 {
-			a.Correct, out.Accuracy = 1, 1
-		}
+		out.Score = math.Round(1000*frac) / 10
+		out.Picked, out.Correct, out.Choices = picked, it.Answer, it.Choices
+		a.Answer, a.Score = strings.Join(picked, ","), out.Score
 	}
 	body, err := json.Marshal(out)
 	if err != nil {

@@ -120,9 +120,18 @@ func (s *Server) exercisePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, "exercise", page{Title: it.Title, Nav: "practice", Data: map[string]any{
-		"Item": it.Public(), "Summary": sum, "Tried": sum.Attempts > 0, "Answer": c.Query("answer"),
-	}})
+	data := map[string]any{"Item": it.Public(), "Summary": sum, "Tried": sum.Attempts > 0}
+	// The exercise is the same for everyone and rendered once; a prefilled answer makes it
+	// personal, so that case renders afresh.
+	if answer := c.Query("answer"); answer != "" {
+		data["Answer"] = answer
+	} else {
+		data["Cached"], err = s.fragment("exercise", "item", "exercise:"+it.ID, data)
+		if err != nil {
+			return err
+		}
+	}
+	s.render(c, "exercise", page{Title: it.Title, Nav: "practice", Data: data})
 	return nil
 }
 

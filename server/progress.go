@@ -42,7 +42,7 @@ func (s *Server) progress(u store.User) (*progress, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &progress{Total: progressRow{Name: "All work"}}
+	p := &progress{Total: progressRow{Name: "All work"}, Sections: []progressRow{}, Credentials: []progressRow{}}
 	var scoreSum float64
 	var correct int
 	for _, a := range aggs {
@@ -85,7 +85,8 @@ func trend(atts []store.Attempt) []trendPoint {
 	var out []trendPoint
 	var correct, codes int
 	for _, a := range atts {
-		day := time.Date(a.At.Year(), a.At.Month(), a.At.Day(), 0, 0, 0, 0, time.UTC)
+		at := a.At.Local()
+		day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.Local)
 		if n := len(out); n == 0 || !out[n-1].Day.Equal(day) {
 			if n > 0 && codes > 0 {
 				out[n-1].Accuracy = float64(correct) / float64(codes)
@@ -140,7 +141,7 @@ func (s *Server) apiProgress(c *gin.Context) error {
 		Accuracy float64 `json:"accuracy"`
 		Attempts int     `json:"attempts"`
 	}
-	days := make([]day, len(p.Trend))
+	days := make([]day, len(p.Trend)) // [] rather than null when empty
 	for i, t := range p.Trend {
 		days[i] = day{t.Day.Format(time.DateOnly), t.Score, t.Accuracy, t.Attempts}
 	}

@@ -40,6 +40,7 @@ func (s *Server) routes(r *gin.Engine) {
 	in.POST("/api/exercises/:id/attempts", s.wrap(s.apiSubmit))
 	in.GET("/api/attempts/:id", s.wrap(s.apiAttempt))
 	in.GET("/api/me/progress", s.wrap(s.apiProgress))
+	in.PUT("/api/me/password", s.wrap(s.apiChangePassword))
 	in.GET("/api/codes", s.wrap(s.apiCodes))
 	in.GET("/api/codes/:code", s.wrap(s.apiCode))
 

@@ -91,18 +91,15 @@ func New(cfg Config, d Deps) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.ContextWithFallback = true
-	engine.Use(s.requestLog, s.recover, s.securityHeaders, s.limitBody, s.loadSession)
+	engine.HandleMethodNotAllowed = true
+	engine.Use(s.requestLog, s.recover, s.securityHeaders, s.crossOrigin(http.NewCrossOriginProtection()), s.limitBody, s.loadSession)
 	s.routes(engine)
 	s.engine = engine
 	engine.NoRoute(s.wrap(func(c *gin.Context) error { return errNotFound }))
-	// Cross-origin protection covers every state-changing request: it rejects non-GET requests
-	// that a browser marks as coming from another site (Sec-Fetch-Site, or Origin ≠ Host).
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
-		writeJSONError(w, http.StatusForbidden, "cross-origin request refused", "")
+	engine.NoMethod(s.wrap(func(c *gin.Context) error {
+		return &httpError{Status: http.StatusMethodNotAllowed, Msg: c.Request.Method + " is not allowed here"}
 	}))
-	s.handler = cop.Handler(engine)
+	s.handler = engine
 	return s, nil
 }
 

@@ -187,6 +187,7 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/api/exercises/:id/attempts", "/api/exercises/q-em-002/attempts", `{"choices":["A"]}`, all},
 		{"GET", "/api/attempts/:id", "/api/attempts/{own}", "", all},
 		{"GET", "/api/me/progress", "/api/me/progress", "", all},
+		{"PUT", "/api/me/password", "/api/me/password", `{"current":"wrong","new":"x"}`, all},
 		{"GET", "/api/codes", "/api/codes?q=E11.6", "", all},
 		{"GET", "/api/codes/:code", "/api/codes/E11.65", "", all},
 		{"GET", "/admin/users", "/admin/users", "", admin},
@@ -215,7 +216,7 @@ func TestAuthorization(t *testing.T) {
 			t.Run(rt.method+" "+rt.pattern+" as "+name, func(t *testing.T) {
 				c := ts.client(t, who) // a fresh sign-in each time: sign-out rows end their session
 				ct := ""
-				if rt.method == "POST" {
+				if rt.method == "POST" || rt.method == "PUT" {
 					ct = "application/x-www-form-urlencoded"
 					if strings.HasPrefix(rt.body, "{") {
 						ct = "application/json"
@@ -331,7 +332,7 @@ func TestBadInputs(t *testing.T) {
 		field                  string
 	}{
 		{"malformed JSON", "POST", "/api/exercises/case-em-001/attempts", "application/json", `{"answer": `, nil, 400, ""},
-		{"unknown field", "POST", "/api/exercises/case-em-001/attempts", "application/json", `{"answr": "I10"}`, nil, 400, ""},
+		{"unknown field", "POST", "/api/exercises/case-em-001/attempts", "application/json", `{"answr": "I10"}`, nil, 400, "answr"},
 		{"wrong type", "POST", "/api/exercises/case-em-001/attempts", "application/json", `{"answer": 42}`, nil, 400, "answer"},
 		{"empty answer", "POST", "/api/exercises/case-em-001/attempts", "application/json", `{"answer": "  "}`, nil, 400, "answer"},
 		{"answer too long", "POST", "/api/exercises/case-em-001/attempts", "application/json", `{"answer": "` + strings.Repeat("E11.9 ", 1000) + `"}`, nil, 400, "answer"},
@@ -354,7 +355,7 @@ func TestBadInputs(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tt.status, body)
 			}
-			if !strings.HasPrefix(tt.path, "/api/") && tt.status == http.StatusNotFound {
+			if !strings.HasPrefix(tt.path, "/api/") {
 				if !strings.Contains(body, "</html>") {
 					t.Errorf("a page gets an HTML error page: %.200s", body)
 				}
@@ -481,6 +482,37 @@ func TestFirstAdminAndPasswordChange(t *testing.T) {
 	}
 	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash %s is not argon2id with the OWASP parameters", u.PasswordHash)
+	}
+}
+
+// TestOneTimePassword: a person with a one-time password can do nothing but choose a new one,
+// in the browser and through the API.
+func TestOneTimePassword(t *testing.T) {
+	ts := newTestServer(t)
+	u := ts.users[store.Student]
+	u.MustChange = true
+	if err := ts.db.UpdateUser(u); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t, store.Student)
+	if resp, _ := do(t, c, "GET", ts.http.URL+"/practice", "", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account/password" {
+		t.Errorf("page: %d %s, want a redirect to the password page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := do(t, c, "GET", ts.http.URL+"/api/exercises", "", nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("API: %d, want 403", resp.StatusCode)
+	}
+	resp, body := do(t, c, "PUT", ts.http.URL+"/api/me/password", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"current":%q,"new":"short"}`, testPassword)))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"field":"new"`) {
+		t.Errorf("weak password: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = do(t, c, "PUT", ts.http.URL+"/api/me/password", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"current":%q,"new":"a much longer secret"}`, testPassword)))
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("change: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, c, "GET", ts.http.URL+"/api/exercises", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the change: %d", resp.StatusCode)
 	}
 }
 

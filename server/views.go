@@ -33,6 +33,9 @@ type views struct {
 	mu       sync.Mutex
 	pages    map[string]*template.Template
 	hashes   map[string]string // static file → short content hash
+	// fragments holds parts of pages that are the same for everyone, rendered once:
+	// cache key → template.HTML (not used in dev mode).
+	fragments sync.Map
 }
 
 func newViews(dev bool, root string) (*views, error) {
@@ -138,6 +141,32 @@ func (s *Server) render(c *gin.Context, name string, p page) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(c.Writer.Status(), "text/html; charset=utf-8", buf.Bytes())
+}
+
+// fragment renders the template block name of page with data once and keeps the result under
+// key; later calls return the kept HTML. Only parts that are the same for every person may be
+// cached this way.
+func (s *Server) fragment(pageName, block, key string, data any) (template.HTML, error) {
+	if !s.views.dev {
+		if v, ok := s.views.fragments.Load(key); ok {
+			return v.(template.HTML), nil
+		}
+	}
+	s.views.mu.Lock()
+	t := s.views.pages[pageName]
+	s.views.mu.Unlock()
+	if t == nil {
+		return "", fmt.Errorf("render: no page %s", pageName)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return "", fmt.Errorf("render %s/%s: %w", pageName, block, err)
+	}
+	h := template.HTML(buf.String())
+	if !s.views.dev {
+		s.views.fragments.Store(key, h)
+	}
+	return h, nil
 }
 
 // static serves /static/NAME; with the right ?v= content hash it may be cached for a year.

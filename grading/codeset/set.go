@@ -60,6 +60,29 @@ type Extension struct {
 	Meaning string `json:"meaning"`
 }
 
+// NoteGroup is one kind of note with its texts.
+type NoteGroup struct {
+	Kind  string   `json:"kind"` // Includes, Excludes1, Code first, ...
+	Notes []string `json:"notes"`
+}
+
+// Groups returns the notes of n by kind, in the order the tabular list prints them, leaving out
+// kinds without notes. 7th-character definitions are not included (see Set.Seventh).
+func (n *Notes) Groups() []NoteGroup {
+	if n == nil {
+		return nil
+	}
+	var out []NoteGroup
+	for _, g := range []NoteGroup{{"Includes", n.Includes}, {"Inclusion terms", n.Inclusion}, {"Excludes1", n.Excludes1},
+		{"Excludes2", n.Excludes2}, {"Code first", n.CodeFirst}, {"Use additional code", n.UseAdditional},
+		{"Code also", n.CodeAlso}, {"Note", n.Other}, {"7th character note", n.SeventhNote}} {
+		if len(g.Notes) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // Empty reports whether n holds no note at all.
 func (n *Notes) Empty() bool {
 	return n == nil || len(n.Inclusion)+len(n.Includes)+len(n.Excludes1)+len(n.Excludes2)+
