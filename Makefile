@@ -39,7 +39,11 @@ lint: vet
 
 # Benchmarks of the hot paths: grading, code search, import of the official ICD-10-CM order file.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./grading/...
+	$(GO) test -run '^$$' -bench . -benchmem ./grading/... ./content/ ./server/...
+
+# Load over real HTTP on loopback: submissions batched vs one commit each, then the case page.
+bench-http:
+	$(GO) run ./cmd/benchhttp -clients 64 -duration 5s -users 64
 
 # Long fuzzing runs of every parser of user input (FUZZTIME each, default 10 minutes).
 fuzz:

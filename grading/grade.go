@@ -86,10 +86,8 @@ const (
 
 // Grade parses answer and grades it against key with the code sets of book.
 func Grade(key *Key, answer string, book *codeset.Book, mode Mode) *Result {
-	var buf [16]Entry
-	entries := buf[:0]
-	ParseAnswerInto(&entries, answer, key, book)
-	return GradeEntries(key, entries, book, mode)
+	var buf [smallN]Entry
+	return GradeEntries(key, AppendAnswer(buf[:0], answer, key, book), book, mode)
 }
 
 // smallN is the size up to which grading runs on stack scratch space.

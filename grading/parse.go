@@ -225,21 +225,18 @@ func unitsNext(s string) bool {
 // resolved with the key (the system the key expects) and the code book (the system in which the
 // code exists); key may be nil.
 func ParseAnswer(text string, key *Key, book *codeset.Book) []Entry {
-	var out []Entry
-	ParseAnswerInto(&out, text, key, book)
-	return out
+	return AppendAnswer(nil, text, key, book)
 }
 
-// ParseAnswerInto is ParseAnswer appending to *dst, for callers that reuse a buffer.
-func ParseAnswerInto(dst *[]Entry, text string, key *Key, book *codeset.Book) {
+// AppendAnswer is ParseAnswer appending to dst, for callers that reuse a buffer.
+func AppendAnswer(out []Entry, text string, key *Key, book *codeset.Book) []Entry {
 	sc := scanner{s: text}
 	codes := 0
 	for {
 		t, ok := sc.next()
 		if !ok {
-			return
+			return out
 		}
-		out := *dst
 		last := len(out) - 1
 		prevCode := last >= 0 && !out[last].Unreadable
 		prevProc := prevCode && out[last].shape&(1<<codeset.CPT|1<<codeset.HCPCS) != 0
@@ -254,8 +251,7 @@ func ParseAnswerInto(dst *[]Entry, text string, key *Key, book *codeset.Book) {
 		e := Entry{Input: t.text, Units: 1, start: t.start}
 		if isCode && suffix(rest, &e.Modifiers, &e.Units) && e.Units > 0 {
 			if codes == MaxCodes {
-				*dst = append(out, Entry{Input: text[t.start:], Unreadable: true, start: t.start})
-				return
+				return append(out, Entry{Input: text[t.start:], Unreadable: true, start: t.start})
 			}
 			codes++
 			e.shape, e.hasDot = ref.shape, ref.hasDot
@@ -269,7 +265,7 @@ func ParseAnswerInto(dst *[]Entry, text string, key *Key, book *codeset.Book) {
 				continue
 			}
 		}
-		*dst = append(out, e)
+		out = append(out, e)
 	}
 }
 

@@ -32,13 +32,11 @@ func sessionID(token string) string {
 // loadSession puts the signed-in user, if any, into the request context.
 func (s *Server) loadSession(c *gin.Context) {
 	if tok, err := c.Cookie(sessionCookie); err == nil && tok != "" {
-		sess, err := s.db.Session(sessionID(tok), s.now())
+		sess, u, err := s.db.SessionUser(sessionID(tok), s.now())
 		switch {
 		case err == nil:
-			if u, err := s.db.User(sess.UserID); err == nil {
-				c.Set(ctxUser, u)
-				c.Set(ctxSession, sess.ID)
-			}
+			c.Set(ctxUser, u)
+			c.Set(ctxSession, sess.ID)
 		case !errors.Is(err, store.ErrNotFound):
 			s.log.Error("session lookup", "err", err)
 		}

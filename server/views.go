@@ -33,6 +33,7 @@ type views struct {
 	mu       sync.Mutex
 	pages    map[string]*template.Template
 	hashes   map[string]string // static file → short content hash
+	assets   assetURLs
 	// fragments holds parts of pages that are the same for everyone, rendered once:
 	// cache key → template.HTML (not used in dev mode).
 	fragments sync.Map
@@ -72,10 +73,9 @@ func (v *views) load() error {
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
+	asset := func(name string) string { return "/static/" + name + "?v=" + hashes[name] }
 	funcs := template.FuncMap{
-		"asset": func(name string) string {
-			return "/static/" + name + "?v=" + hashes[name]
-		},
+		"asset":   asset,
 		"pct":     func(f float64) string { return fmt.Sprintf("%.0f %%", f) },
 		"pct1":    func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
 		"hundred": func(f float64) string { return fmt.Sprintf("%.1f", 100*f) },
@@ -85,7 +85,6 @@ func (v *views) load() error {
 		"lower":   strings.ToLower,
 		"join":    strings.Join,
 		"add":     func(a, b int) int { return a + b },
-		"isRole":  func(u *store.User, r string) bool { return u != nil && string(u.Role) == r },
 		"safeURL": func(s string) template.URL { return template.URL(s) },
 	}
 	pages := map[string]*template.Template{}
@@ -101,17 +100,41 @@ func (v *views) load() error {
 	}
 	v.mu.Lock()
 	v.pages, v.hashes = pages, hashes
+	v.assets = assetURLs{CSS: asset("app.css"), JS: asset("app.js"), Logo: asset("logo.svg")}
 	v.mu.Unlock()
 	return nil
 }
 
+// assetURLs are the content-hashed URLs every page links to, computed once.
+type assetURLs struct{ CSS, JS, Logo string }
+
+// menuItem is one entry of the main menu.
+type menuItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// menu returns the main menu for a user, with the active entry marked.
+func menu(u *store.User, active string) []menuItem {
+	items := []menuItem{{"/practice", "Practice", false}, {"/progress", "Progress", false}, {"/codes", "Code lookup", false}}
+	if u.Role == store.Admin {
+		items = append(items, menuItem{"/admin/users", "Users", false})
+	}
+	for i := range items {
+		items[i].Current = strings.TrimPrefix(items[i].Href, "/") == active || items[i].Href == "/admin/users" && active == "admin"
+	}
+	return items
+}
+
 // page is what every template receives.
 type page struct {
-	Title string
-	Nav   string // the active menu entry
-	User  *store.User
-	Flash string
-	Data  any
+	Title  string
+	Nav    string // the active menu entry
+	User   *store.User
+	Flash  string
+	Data   any
+	Assets assetURLs  // set by render
+	Menu   []menuItem // set by render
 }
 
 // render writes a full page. A template error after the first byte cannot change the status;
@@ -124,9 +147,11 @@ func (s *Server) render(c *gin.Context, name string, p page) {
 	}
 	if u, ok := currentUser(c); ok {
 		p.User = &u
+		p.Menu = menu(&u, p.Nav)
 	}
 	s.views.mu.Lock()
 	t := s.views.pages[name]
+	p.Assets = s.views.assets
 	s.views.mu.Unlock()
 	var buf bytes.Buffer
 	if t == nil {

@@ -53,6 +53,7 @@ type config struct {
 	duration time.Duration
 	users    int
 	dir      string
+	delay    time.Duration // how long db.Batch waits for company (the server's default is 2 ms)
 }
 
 func parseConfig(args []string) (config, error) {
@@ -62,6 +63,7 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each run lasts")
 	fs.IntVar(&cfg.users, "users", 64, "accounts the clients submit as (client i is user i mod users)")
 	fs.StringVar(&cfg.dir, "dir", os.TempDir(), "where the temporary databases go (on tmpfs, fsync costs nothing)")
+	fs.DurationVar(&cfg.delay, "batch-delay", 2*time.Millisecond, "how long a batched commit waits for more submissions (as chartcode serve)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -249,7 +251,7 @@ func start(ctx context.Context, cfg config, book *codeset.Book, cat *exercises.C
 		inst.close()
 		return nil, err
 	}
-	inst.db, err = store.Open(filepath.Join(dir, "chartcode.db"), store.Options{NoBatch: noBatch})
+	inst.db, err = store.Open(filepath.Join(dir, "chartcode.db"), store.Options{NoBatch: noBatch, BatchDelay: cfg.delay})
 	if err != nil {
 		return fail(err)
 	}
@@ -266,7 +268,7 @@ func start(ctx context.Context, cfg config, book *codeset.Book, cat *exercises.C
 		return fail(err)
 	}
 	srv, err := server.New(server.Config{Addr: ln.Addr().String()},
-		server.Deps{Book: book, Catalog: cat, Store: inst.db, Log: slog.New(slog.DiscardHandler)})
+		server.Deps{Book: book, Catalog: cat, Store: inst.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		ln.Close()
 		return fail(err)

@@ -52,26 +52,54 @@ func (s *Store) CreateSession(sess Session) error {
 func (s *Store) Session(id string, now time.Time) (Session, error) {
 	var sess Session
 	err := s.view("session", func(tx *bbolt.Tx) error {
-		sessions, err := top(tx, bucketSessions)
-		if err != nil {
-			return err
-		}
-		if id == "" {
-			return fmt.Errorf("%w: session", ErrNotFound)
-		}
-		if err := getJSON(sessions, id, &sess); err != nil {
-			if err == ErrNotFound {
-				return fmt.Errorf("%w: session", ErrNotFound)
-			}
-			return err
-		}
-		if !now.Before(sess.Expires) {
-			return fmt.Errorf("%w: session expired", ErrNotFound)
-		}
-		return nil
+		var err error
+		sess, err = getSession(tx, id, now)
+		return err
 	})
 	if err != nil {
 		return Session{}, err
+	}
+	return sess, nil
+}
+
+// SessionUser returns a live session and its user in one read: what every signed-in request
+// needs first.
+func (s *Store) SessionUser(id string, now time.Time) (Session, User, error) {
+	var (
+		sess Session
+		u    User
+	)
+	err := s.view("session", func(tx *bbolt.Tx) error {
+		var err error
+		if sess, err = getSession(tx, id, now); err != nil {
+			return err
+		}
+		u, err = getUser(tx, sess.UserID)
+		return err
+	})
+	if err != nil {
+		return Session{}, User{}, err
+	}
+	return sess, u, nil
+}
+
+func getSession(tx *bbolt.Tx, id string, now time.Time) (Session, error) {
+	var sess Session
+	sessions, err := top(tx, bucketSessions)
+	if err != nil {
+		return sess, err
+	}
+	if id == "" {
+		return sess, fmt.Errorf("%w: session", ErrNotFound)
+	}
+	if err := getJSON(sessions, id, &sess); err != nil {
+		if err == ErrNotFound {
+			return sess, fmt.Errorf("%w: session", ErrNotFound)
+		}
+		return sess, err
+	}
+	if !now.Before(sess.Expires) {
+		return sess, fmt.Errorf("%w: session expired", ErrNotFound)
 	}
 	return sess, nil
 }
