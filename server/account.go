@@ -12,9 +12,12 @@ import (
 	"chartcode/server/store"
 )
 
+// healthz answers monitors, always in JSON.
 func (s *Server) healthz(c *gin.Context) error {
 	if _, err := s.db.CountUsers(); err != nil {
-		return &httpError{Status: http.StatusServiceUnavailable, Msg: "store unavailable", Err: err}
+		s.log.Error("health check", "err", err)
+		writeJSONError(c.Writer, http.StatusServiceUnavailable, "store unavailable", "")
+		return nil
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "items": len(s.cat.Items())})
 	return nil
@@ -84,7 +87,7 @@ func (s *Server) apiSignin(c *gin.Context) error {
 	if err := s.startSession(c, u); err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"user": publicUser(u)})
+	c.JSON(http.StatusOK, gin.H{"user": publicUser(u), "mustChangePassword": u.MustChange})
 	return nil
 }
 
@@ -114,7 +117,7 @@ func (s *Server) changePassword(c *gin.Context) error {
 	}
 	if err := s.setPassword(c, c.PostForm("current"), c.PostForm("new")); err != nil {
 		var he *httpError
-		if errors.As(err, &he) && he.Status == http.StatusBadRequest {
+		if errors.As(err, &he) && (he.Status == http.StatusBadRequest || he.Status == http.StatusTooManyRequests) {
 			c.Status(he.Status)
 			s.render(c, "password", page{Title: "Change password", Flash: he.Msg})
 			return nil
@@ -144,6 +147,10 @@ func (s *Server) apiChangePassword(c *gin.Context) error {
 // other sign-in of theirs ends and this one starts afresh.
 func (s *Server) setPassword(c *gin.Context, current, pw string) error {
 	u, _ := currentUser(c)
+	// Checking the current password is a password guess like a sign-in: same limits.
+	if wait, ok := s.limiter.allow(u.Name, clientIP(c.Request)); !ok {
+		return tooMany(c, wait, "password changes")
+	}
 	ok, err := s.hasher.verify(c.Request.Context(), u.PasswordHash, current)
 	if err != nil {
 		return err
@@ -210,13 +217,14 @@ func jsonKind(k string) string {
 }
 
 type userView struct {
-	ID       string     `json:"id"`
-	Name     string     `json:"name"`
-	FullName string     `json:"fullName"`
-	Role     store.Role `json:"role"`
-	Created  time.Time  `json:"created"`
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	FullName   string     `json:"fullName"`
+	Role       store.Role `json:"role"`
+	Created    time.Time  `json:"created"`
+	MustChange bool       `json:"mustChangePassword"` // still on a one-time password
 }
 
 func publicUser(u store.User) userView {
-	return userView{ID: u.ID, Name: u.Name, FullName: u.FullName, Role: u.Role, Created: u.Created}
+	return userView{ID: u.ID, Name: u.Name, FullName: u.FullName, Role: u.Role, Created: u.Created, MustChange: u.MustChange}
 }

@@ -25,7 +25,7 @@ func (s *Server) usersPage(c *gin.Context) error {
 func (s *Server) newUser(c *gin.Context, name, fullName, role string) (store.User, string, error) {
 	r, err := store.ParseRole(role)
 	if err != nil {
-		return store.User{}, "", badRequest("role", "%v", err)
+		return store.User{}, "", badRequest("role", "%s", storeMsg(err))
 	}
 	pw := randomToken(12)
 	hash, err := s.hasher.hash(c.Request.Context(), pw)
@@ -35,17 +35,22 @@ func (s *Server) newUser(c *gin.Context, name, fullName, role string) (store.Use
 	u := store.User{Name: strings.TrimSpace(name), FullName: strings.TrimSpace(fullName), Role: r, PasswordHash: hash, MustChange: true}
 	switch err := s.db.CreateUser(&u); {
 	case errors.Is(err, store.ErrExists):
-		return u, "", &httpError{Status: http.StatusConflict, Msg: "the user name " + name + " is taken", Field: "name"}
+		return u, "", &httpError{Status: http.StatusConflict, Msg: "the user name " + u.Name + " is taken", Field: "name"}
 	case errors.Is(err, store.ErrInvalid):
-		msg := err.Error()
-		if i := strings.LastIndex(msg, "invalid: "); i >= 0 {
-			msg = msg[i+len("invalid: "):]
-		}
-		return u, "", badRequest("name", "%s", msg)
+		return u, "", badRequest("name", "%s", storeMsg(err))
 	case err != nil:
 		return u, "", err
 	}
 	return u, pw, nil
+}
+
+// storeMsg is a store validation error without the package's prefixes, for people to read.
+func storeMsg(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "invalid: "); i >= 0 {
+		msg = msg[i+len("invalid: "):]
+	}
+	return msg
 }
 
 func (s *Server) createUser(c *gin.Context) error {
@@ -81,7 +86,7 @@ func (s *Server) updateUser(c *gin.Context) error {
 	case "role":
 		r, err := store.ParseRole(c.PostForm("role"))
 		if err != nil {
-			return badRequest("role", "%v", err)
+			return badRequest("role", "%s", storeMsg(err))
 		}
 		if u.ID == me.ID && r != store.Admin {
 			return badRequest("role", "you cannot take the admin role from yourself")

@@ -125,10 +125,7 @@ func (s *Server) authenticate(ctx context.Context, c *gin.Context, name, passwor
 		return store.User{}, badRequest("password", "enter your password")
 	}
 	if wait, ok := s.limiter.allow(name, clientIP(c.Request)); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Header("Retry-After", fmt.Sprint(secs))
-		return store.User{}, &httpError{Status: http.StatusTooManyRequests,
-			Msg: fmt.Sprintf("too many sign-in attempts: try again in %d s", secs)}
+		return store.User{}, tooMany(c, wait, "sign-in attempts")
 	}
 	u, err := s.db.UserByName(name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -147,6 +144,13 @@ func (s *Server) authenticate(ctx context.Context, c *gin.Context, name, passwor
 		return store.User{}, errBadCredentials
 	}
 	return u, nil
+}
+
+// tooMany is the 429 for a password guess over the limits, with Retry-After.
+func tooMany(c *gin.Context, wait time.Duration, what string) error {
+	secs := int(math.Ceil(wait.Seconds()))
+	c.Header("Retry-After", fmt.Sprint(secs))
+	return &httpError{Status: http.StatusTooManyRequests, Msg: fmt.Sprintf("too many %s: try again in %d s", what, secs)}
 }
 
 // dummyHash is a valid hash of a random password, checked for unknown user names.

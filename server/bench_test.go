@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"chartcode/server/store"
@@ -25,6 +27,34 @@ func BenchmarkCasePage(b *testing.B) {
 			h.ServeHTTP(w, req.Clone(req.Context()))
 			if w.Code != 200 {
 				b.Fatalf("status %d", w.Code)
+			}
+		}
+	})
+}
+
+// BenchmarkSubmit measures a graded, durable case submission through the handler (no network):
+// decoding, grading, storing (batched commits) and encoding the result.
+func BenchmarkSubmit(b *testing.B) {
+	ts := newTestServer(b)
+	c := ts.client(b, store.Student)
+	u, _ := url.Parse(ts.http.URL)
+	cookies := c.Jar.Cookies(u)
+	h := ts.Handler()
+	body := `{"answer":"I12.9, N18.31, E78.5, 99214, G2211"}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest("POST", "/api/exercises/case-em-001/attempts", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			for _, ck := range cookies {
+				req.AddCookie(ck)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusCreated {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -114,7 +115,7 @@ func (s *Server) apiCodes(c *gin.Context) error {
 	if q == "" {
 		return badRequest("q", "give q, a code or words to search for")
 	}
-	if len(q) > 200 {
+	if utf8.RuneCountInString(q) > 200 {
 		return badRequest("q", "the query is longer than 200 characters")
 	}
 	limit := 20

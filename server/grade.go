@@ -87,7 +87,7 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 		}
 		// Questions have no codes: they count in the scores, not in the code-level accuracy.
 		frac := grading.ScoreChoice(it.Answer, picked)
-		out.Score = math.Round(1000*frac) / 10
+		out.Score, out.Accuracy = math.Round(1000*frac)/10, frac
 		out.Picked, out.Correct, out.Choices = picked, it.Answer, it.Choices
 		a.Answer, a.Score = strings.Join(picked, ","), out.Score
 	}

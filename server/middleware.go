@@ -73,8 +73,10 @@ func (s *Server) crossOrigin(cop *http.CrossOriginProtection) gin.HandlerFunc {
 // which the error wrapper turns into 413.
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.ContentLength > s.cfg.BodyLimit {
-		writeJSONError(c.Writer, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d bytes", s.cfg.BodyLimit), "")
 		c.Abort()
+		s.wrap(func(*gin.Context) error {
+			return &httpError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("the request is larger than %d bytes", s.cfg.BodyLimit)}
+		})(c)
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.BodyLimit)

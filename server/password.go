@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -103,9 +104,9 @@ func PasswordProblem(password, name string) string { return checkPasswordRules(p
 // checkPasswordRules returns what is wrong with a new password, or "".
 func checkPasswordRules(password, name string) string {
 	switch {
-	case len(password) < 10:
+	case utf8.RuneCountInString(password) < 10:
 		return "use at least 10 characters"
-	case len(password) > 256:
+	case utf8.RuneCountInString(password) > 256:
 		return "use at most 256 characters"
 	case strings.EqualFold(password, name):
 		return "the password must not be the user name"

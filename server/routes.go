@@ -12,6 +12,7 @@ var everyone = []store.Role{store.Student, store.Trainer, store.Supervisor, stor
 // routes is the site map: every page, action and API call, with who may use it.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.wrap(s.healthz))
+	r.HEAD("/healthz", s.wrap(s.healthz))
 	r.GET("/static/*file", s.static)
 
 	// Signed out.

@@ -167,6 +167,7 @@ func TestAuthorization(t *testing.T) {
 	admin := []store.Role{store.Admin}
 	routes := []route{
 		{"GET", "/healthz", "/healthz", "", nil},
+		{"HEAD", "/healthz", "/healthz", "", nil},
 		{"GET", "/static/*file", "/static/app.css", "", nil},
 		{"GET", "/", "/", "", nil},
 		{"GET", "/signin", "/signin", "", nil},

@@ -63,7 +63,7 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each run lasts")
 	fs.IntVar(&cfg.users, "users", 64, "accounts the clients submit as (client i is user i mod users)")
 	fs.StringVar(&cfg.dir, "dir", os.TempDir(), "where the temporary databases go (on tmpfs, fsync costs nothing)")
-	fs.DurationVar(&cfg.delay, "batch-delay", 2*time.Millisecond, "how long a batched commit waits for more submissions (as chartcode serve)")
+	fs.DurationVar(&cfg.delay, "batch-delay", 4*time.Millisecond, "how long a batched commit waits for more submissions (as chartcode serve)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
