@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -53,7 +54,8 @@ type config struct {
 	duration time.Duration
 	users    int
 	dir      string
-	delay    time.Duration // how long db.Batch waits for company (the server's default is 2 ms)
+	delay    time.Duration // how long db.Batch waits for company (as chartcode serve)
+	profile  string        // write a CPU profile of the whole run here
 }
 
 func parseConfig(args []string) (config, error) {
@@ -63,6 +65,7 @@ func parseConfig(args []string) (config, error) {
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each run lasts")
 	fs.IntVar(&cfg.users, "users", 64, "accounts the clients submit as (client i is user i mod users)")
 	fs.StringVar(&cfg.dir, "dir", os.TempDir(), "where the temporary databases go (on tmpfs, fsync costs nothing)")
+	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
 	fs.DurationVar(&cfg.delay, "batch-delay", 4*time.Millisecond, "how long a batched commit waits for more submissions (as chartcode serve)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -90,6 +93,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	cfg, err := parseConfig(args)
 	if err != nil {
 		return err
+	}
+	if cfg.profile != "" {
+		f, err := os.Create(cfg.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	book, cat, err := loadLibrary()
 	if err != nil {
