@@ -17,12 +17,7 @@ type exerciseListItem struct {
 }
 
 func (s *Server) apiExercises(c *gin.Context) error {
-	u, _ := currentUser(c)
-	q, err := parseCatalogQuery(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.catalog(u, q)
+	_, list, err := s.requestCatalog(c)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,18 @@ type catalogEntry struct {
 	Wrong  bool // the last attempt was not a full score
 }
 
+// requestCatalog reads the filter of a catalog request and lists the signed-in person's
+// exercises under it: the shared part of the catalog page and GET /api/exercises.
+func (s *Server) requestCatalog(c *gin.Context) (catalogQuery, []catalogEntry, error) {
+	u, _ := currentUser(c)
+	q, err := parseCatalogQuery(c)
+	if err != nil {
+		return q, nil, err
+	}
+	list, err := s.catalog(u, q)
+	return q, list, err
+}
+
 func (s *Server) catalog(u store.User, q catalogQuery) ([]catalogEntry, error) {
 	sums, err := s.db.ItemSummaries(u.ID)
 	if err != nil {
@@ -94,12 +106,7 @@ func (s *Server) catalog(u store.User, q catalogQuery) ([]catalogEntry, error) {
 }
 
 func (s *Server) catalogPage(c *gin.Context) error {
-	u, _ := currentUser(c)
-	q, err := parseCatalogQuery(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.catalog(u, q)
+	q, list, err := s.requestCatalog(c)
 	if err != nil {
 		return err
 	}
