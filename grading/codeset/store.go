@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 )
 
 // Imported sets are kept in the data directory as one compact file per system
@@ -152,7 +151,6 @@ func Open(builtin []*Set, dataDir string) (*Book, *Stored, error) {
 		for i := len(sets) - 1; i >= 0; i-- {
 			if sets[i].System == ICD10CM {
 				sets[i], _ = sets[i].WithNotes(st.Notes)
-				sets[i].Source = strings.TrimSpace(sets[i].Source)
 				break
 			}
 		}
