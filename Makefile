@@ -39,7 +39,7 @@ lint: vet
 
 # Benchmarks of the hot paths: grading, code search, import of the official ICD-10-CM order file.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./grading/... ./content/ ./server/...
+	$(GO) test -run '^$$' -bench . -benchmem ./grading/... ./content/ ./exams/ ./server/...
 
 # Load over real HTTP on loopback: submissions batched vs one commit each, then the case page.
 bench-http:
