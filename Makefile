@@ -34,8 +34,10 @@ browser:
 fmt:
 	gofmt -w .
 
+# Code (vet, gofmt) and content (chartcode lint on the built-in library).
 lint: vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) run . lint
 
 # Benchmarks of the hot paths: grading, code search, import of the official ICD-10-CM order file.
 bench:
