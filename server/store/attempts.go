@@ -144,28 +144,12 @@ func timePrefix(t time.Time) string {
 // unless Options.NoBatch.
 func (s *Store) AddAttempt(a *Attempt) error {
 	v := *a
-	switch {
-	case v.UserID == "" || v.ItemID == "":
-		return fmt.Errorf("%w: attempt needs a user and an item", ErrInvalid)
-	case !(v.Score >= 0 && v.Score <= 100): // also refuses NaN
-		return fmt.Errorf("%w: attempt score %v outside 0-100", ErrInvalid, v.Score)
-	case v.Correct < 0 || v.KeyCodes < 0 || v.Extra < 0:
-		return fmt.Errorf("%w: attempt counts must not be negative", ErrInvalid)
-	}
-	if v.At.IsZero() {
-		v.At = time.Now().UTC()
-	}
-	if v.At.Before(minAttemptTime()) || v.At.After(maxAttemptTime()) {
-		return fmt.Errorf("%w: attempt time %v out of range", ErrInvalid, v.At)
-	}
-	v.ID = attemptID(v.At, s.seq.Add(1))
 	// Encode once, outside the transaction: db.Batch may run the function more than once, and
 	// each run must write exactly the same thing.
-	data, err := json.Marshal(&v)
+	data, keys, err := s.prepareAttempt(&v)
 	if err != nil {
-		return fmt.Errorf("%w: attempt: %v", ErrInvalid, err)
+		return err
 	}
-	keys := aggregateKeys(&v)
 	fn := func(tx *bbolt.Tx) error { return addAttempt(tx, &v, data, keys) }
 	if s.noBatch {
 		err = s.db.Update(fn)
@@ -177,6 +161,30 @@ func (s *Store) AddAttempt(a *Attempt) error {
 	}
 	*a = v
 	return nil
+}
+
+// prepareAttempt validates a, sets At to now when zero, assigns its ID, and returns its
+// encoding and aggregate keys: everything addAttempt needs.
+func (s *Store) prepareAttempt(a *Attempt) (data []byte, keys []string, err error) {
+	switch {
+	case a.UserID == "" || a.ItemID == "":
+		return nil, nil, fmt.Errorf("%w: attempt needs a user and an item", ErrInvalid)
+	case !(a.Score >= 0 && a.Score <= 100): // also refuses NaN
+		return nil, nil, fmt.Errorf("%w: attempt score %v outside 0-100", ErrInvalid, a.Score)
+	case a.Correct < 0 || a.KeyCodes < 0 || a.Extra < 0:
+		return nil, nil, fmt.Errorf("%w: attempt counts must not be negative", ErrInvalid)
+	}
+	if a.At.IsZero() {
+		a.At = time.Now().UTC()
+	}
+	if a.At.Before(minAttemptTime()) || a.At.After(maxAttemptTime()) {
+		return nil, nil, fmt.Errorf("%w: attempt time %v out of range", ErrInvalid, a.At)
+	}
+	a.ID = attemptID(a.At, s.seq.Add(1))
+	if data, err = json.Marshal(a); err != nil {
+		return nil, nil, fmt.Errorf("%w: attempt: %v", ErrInvalid, err)
+	}
+	return data, aggregateKeys(a), nil
 }
 
 // addAttempt is the transaction of AddAttempt. It reads only the transaction and its

@@ -39,6 +39,19 @@ const (
 	//   user ID → nested bucket: aggregate key ("all", "section:<name>", "credential:<name>")
 	//   → Aggregate.
 	bucketAggregates = "aggregates"
+
+	// bucketExams holds the timed mock-exam sittings.
+	//   user ID → nested bucket: exam ID → ExamRecord.
+	// Exam IDs follow the attempt ID scheme with the Started time, so a person's sittings sort
+	// by when they began. Data and Report are the exam engine's JSON, opaque to the store.
+	bucketExams = "exams"
+
+	// bucketExamDue indexes the unsubmitted sittings by deadline, so that the sweeper finds the
+	// expired ones without scanning every sitting. Submitting a sitting removes its entry.
+	//   16 hex digits of the big-endian UnixNano of Deadline + "/" + user ID + "/" + exam ID
+	//   → empty value.
+	// Neither ID may contain "/", so the key splits back unambiguously.
+	bucketExamDue = "examdue"
 )
 
 // allBuckets lists the top-level buckets Open creates.
@@ -52,6 +65,8 @@ func allBuckets() []string {
 		bucketAttempts,
 		bucketItems,
 		bucketAggregates,
+		bucketExams,
+		bucketExamDue,
 	}
 }
 

@@ -186,7 +186,7 @@ func (s *Store) UpdateUser(u User) error {
 }
 
 // DeleteUser removes an account with everything that belongs to it: sessions, attempts,
-// item summaries and aggregates.
+// item summaries, aggregates and exam sittings.
 func (s *Store) DeleteUser(id string) error {
 	return s.update("delete user", func(tx *bbolt.Tx) error {
 		users, names, err := userBuckets(tx)
@@ -198,6 +198,9 @@ func (s *Store) DeleteUser(id string) error {
 			return err
 		}
 		if err := deleteUserSessions(tx, id); err != nil {
+			return err
+		}
+		if err := deleteUserExams(tx, id); err != nil {
 			return err
 		}
 		for _, name := range []string{bucketAttempts, bucketItems, bucketAggregates} {
