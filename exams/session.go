@@ -65,7 +65,7 @@ type Answer struct {
 	Text    string    `json:"text,omitempty"`    // code-entry items
 	Choices []string  `json:"choices,omitempty"` // choice/multi items: letters A-F, sorted
 	Flagged bool      `json:"flagged,omitempty"`
-	Saved   time.Time `json:"saved"` // when the entry last changed
+	Saved   time.Time `json:"saved,omitzero"` // when the entry last changed
 }
 
 // Answered reports whether a holds a response (a flag alone is not one).

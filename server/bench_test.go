@@ -59,3 +59,39 @@ func BenchmarkSubmit(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkExamPage100 measures the server's cost of the page of a running 100-item CPC mock
+// (every item on one page, a third of them answered), without the network. Target: < 300 ms.
+func BenchmarkExamPage100(b *testing.B) {
+	ts := newTestServer(b)
+	c := ts.client(b, store.Student)
+	u := ts.users[store.Student]
+	st, _, err := ts.startExam(u, "exam-cpc-mock")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(st.sess.Items) != 100 {
+		b.Fatalf("%d items", len(st.sess.Items))
+	}
+	for i, id := range st.sess.Items {
+		if i%3 == 0 {
+			if _, err := ts.saveItem(u, st.rec.ID, id, itemChange{Choices: []string{"B"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	req, _ := http.NewRequest("GET", ts.http.URL+"/exams/"+st.rec.ID, nil)
+	for _, ck := range c.Jar.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	h := ts.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req.Clone(req.Context()))
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}

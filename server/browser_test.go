@@ -74,6 +74,16 @@ func shot(dir, name string, buf *[]byte) chromedp.Action {
 	})
 }
 
+// viewShot saves what the window shows (a long page's sticky header stays in view).
+func viewShot(dir, name string, buf *[]byte) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := chromedp.CaptureScreenshot(buf).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), *buf, 0o644)
+	})
+}
+
 // TestBrowserPractice: sign in, open a case, type codes with the autocomplete, submit, read the
 // per-code feedback and the rationale, open progress and see the chart — in a real browser.
 func TestBrowserPractice(t *testing.T) {
@@ -143,6 +153,70 @@ func TestBrowserPractice(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+}
+
+// TestBrowserExam: start the diagnostic, answer a few items (autosaved), reload mid-exam and
+// find the answers and the flag kept, submit through the confirm step, read the per-section
+// report — in a real browser.
+func TestBrowserExam(t *testing.T) {
+	ctx, dir := browser(t)
+	ts := newTestServer(t)
+	ts.clock.now = time.Now()
+	base := ts.http.URL
+	var buf []byte
+	var checked, flagged, navAnswered int
+	var saved, confirmText, reportText string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/signin"),
+		chromedp.WaitVisible(`input[name=name]`),
+		chromedp.SendKeys(`input[name=name]`, ts.users[store.Student].Name),
+		chromedp.SendKeys(`input[name=password]`, testPassword),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`.catalog`),
+		chromedp.Navigate(base+"/exams"),
+		chromedp.WaitVisible(`button[data-start="exam-diagnostic"]`),
+		shot(dir, "10-exams", &buf),
+		chromedp.Click(`button[data-start="exam-diagnostic"]`),
+		chromedp.WaitVisible(`.exam-bar`),
+		// Answer questions 1-3 (the first choice of each) and flag question 4.
+		chromedp.Click(`#q1 input[data-choice]`, chromedp.NodeVisible),
+		chromedp.Click(`#q2 input[data-choice]`, chromedp.NodeVisible),
+		chromedp.Click(`#q3 input[data-choice]`, chromedp.NodeVisible),
+		chromedp.Click(`#q4 [data-flag]`, chromedp.NodeVisible),
+		chromedp.Poll(`document.getElementById("save-state").textContent === "All answers saved" && document.getElementById("answered-count").textContent === "3"`, nil,
+			chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(`#save-state`, &saved),
+		viewShot(dir, "11-exam", &buf),
+		// Reload mid-exam: the server prefills what was saved.
+		chromedp.Reload(),
+		chromedp.WaitVisible(`.exam-bar`),
+		chromedp.Evaluate(`document.querySelectorAll("input[data-choice]:checked").length`, &checked),
+		chromedp.Evaluate(`document.querySelectorAll('[data-flag][aria-pressed="true"]').length`, &flagged),
+		chromedp.Evaluate(`document.querySelectorAll(".exam-nav a.is-answered").length`, &navAnswered),
+		chromedp.Click(`.exam-bar a.button.primary`),
+		chromedp.WaitVisible(`#submit-exam`),
+		chromedp.Text(`main`, &confirmText),
+		shot(dir, "12-exam-confirm", &buf),
+		chromedp.Click(`#submit-exam`),
+		chromedp.WaitVisible(`.sections-table`),
+		chromedp.Text(`main`, &reportText),
+		shot(dir, "13-exam-report", &buf),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved != "All answers saved" || checked != 3 || flagged != 1 || navAnswered != 3 {
+		t.Errorf("after the reload: %q, %d answers checked, %d flagged, %d answered in the navigator; want 3, 1, 3", saved, checked, flagged, navAnswered)
+	}
+	if !strings.Contains(confirmText, "Unanswered (17)") || !strings.Contains(confirmText, "Flagged for review (1)") {
+		t.Errorf("confirm step:\n%s", confirmText)
+	}
+	for _, want := range []string{"By section", "E/M", "ICD-10-CM", "Not passed", "3 of 20 answered", "Rationale"} {
+		if !strings.Contains(reportText, want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 	t.Logf("screenshots in %s", dir)
 }

@@ -34,6 +34,12 @@ func (s *Server) routes(r *gin.Engine) {
 	in.GET("/progress", s.wrap(s.progressPage))
 	in.GET("/progress/chart.svg", s.wrap(s.progressChart))
 	in.GET("/codes", s.wrap(s.codesPage))
+	in.GET("/exams", s.wrap(s.examsPage))
+	in.POST("/exams", s.wrap(s.startExamForm))
+	in.GET("/exams/:id", s.wrap(s.examPage))
+	in.GET("/exams/:id/confirm", s.wrap(s.examConfirmPage))
+	in.POST("/exams/:id/submit", s.wrap(s.submitExamForm))
+	in.GET("/exams/:id/report", s.wrap(s.examReportPage))
 
 	in.DELETE("/api/session", s.wrap(s.apiSignout))
 	in.GET("/api/exercises", s.wrap(s.apiExercises))
@@ -44,6 +50,12 @@ func (s *Server) routes(r *gin.Engine) {
 	in.PUT("/api/me/password", s.wrap(s.apiChangePassword))
 	in.GET("/api/codes", s.wrap(s.apiCodes))
 	in.GET("/api/codes/:code", s.wrap(s.apiCode))
+	in.GET("/api/exams", s.wrap(s.apiExams))
+	in.POST("/api/exams", s.wrap(s.apiStartExam))
+	in.GET("/api/exams/:id", s.wrap(s.apiExam))
+	in.PUT("/api/exams/:id/items/:item", s.wrap(s.apiSaveItem))
+	in.POST("/api/exams/:id/submit", s.wrap(s.apiSubmitExam))
+	in.GET("/api/exams/:id/report", s.wrap(s.apiExamReport))
 
 	// Administrators.
 	admin := r.Group("", s.require(store.Admin))

@@ -127,6 +127,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	go s.sweep(ctx)
+	go s.sweepExamsEvery(30*time.Second, ctx.Done())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("serving", "addr", "http://"+ln.Addr().String())

@@ -53,6 +53,7 @@ type testServer struct {
 	http  *httptest.Server
 	users map[store.Role]store.User
 	clock *fakeClock
+	path  string // the database file, for tests that restart the server
 }
 
 type fakeClock struct {
@@ -75,7 +76,8 @@ func (c *fakeClock) Advance(d time.Duration) {
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	book, cat := library(t)
-	db, err := store.Open(t.TempDir()+"/chartcode.db", store.Options{})
+	path := t.TempDir() + "/chartcode.db"
+	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func newTestServer(t testing.TB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{Server: s, db: db, users: map[store.Role]store.User{}, clock: clock}
+	ts := &testServer{Server: s, db: db, users: map[store.Role]store.User{}, clock: clock, path: path}
 	hash, err := s.hasher.hash(context.Background(), testPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +161,20 @@ func TestAuthorization(t *testing.T) {
 		return a.ID
 	}
 	_ = cat
+	// exam starts a sitting of role's own (submitted when a report is asked for) and returns it
+	// with its first item.
+	exam := func(role store.Role, submitted bool) (string, string) {
+		st, _, err := ts.startExam(ts.users[role], "exam-diagnostic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if submitted && st.sess.Submitted.IsZero() {
+			if st, err = ts.submitExam(ts.users[role], st.rec.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return st.rec.ID, st.sess.Items[0]
+	}
 	type route struct {
 		method, pattern, path, body string
 		allowed                     []store.Role // nil: public
@@ -191,6 +207,18 @@ func TestAuthorization(t *testing.T) {
 		{"PUT", "/api/me/password", "/api/me/password", `{"current":"wrong","new":"x"}`, all},
 		{"GET", "/api/codes", "/api/codes?q=E11.6", "", all},
 		{"GET", "/api/codes/:code", "/api/codes/E11.65", "", all},
+		{"GET", "/exams", "/exams", "", all},
+		{"POST", "/exams", "/exams", "blueprint=exam-diagnostic", all},
+		{"GET", "/exams/:id", "/exams/{exam}", "", all},
+		{"GET", "/exams/:id/confirm", "/exams/{exam}/confirm", "", all},
+		{"POST", "/exams/:id/submit", "/exams/{exam}/submit", "", all},
+		{"GET", "/exams/:id/report", "/exams/{exam}/report", "", all},
+		{"GET", "/api/exams", "/api/exams", "", all},
+		{"POST", "/api/exams", "/api/exams", `{"blueprint":"exam-diagnostic"}`, all},
+		{"GET", "/api/exams/:id", "/api/exams/{exam}", "", all},
+		{"PUT", "/api/exams/:id/items/:item", "/api/exams/{exam}/items/{item}", `{"flagged":true}`, all},
+		{"POST", "/api/exams/:id/submit", "/api/exams/{exam}/submit", "", all},
+		{"GET", "/api/exams/:id/report", "/api/exams/{exam}/report", "", all},
 		{"GET", "/admin/users", "/admin/users", "", admin},
 		{"POST", "/admin/users", "/admin/users", "name=newperson&role=student", admin},
 		{"POST", "/admin/users/:id", "/admin/users/{student}", "action=role&role=student", admin},
@@ -230,6 +258,14 @@ func TestAuthorization(t *testing.T) {
 						owner = store.Student
 					}
 					path = strings.ReplaceAll(path, "{own}", attempt(owner))
+				}
+				if strings.Contains(path, "{exam}") {
+					owner := who
+					if owner == "" {
+						owner = store.Student
+					}
+					id, item := exam(owner, strings.HasSuffix(path, "/report"))
+					path = strings.ReplaceAll(strings.ReplaceAll(path, "{exam}", id), "{item}", item)
 				}
 				path = strings.ReplaceAll(path, "{student}", ts.users[store.Student].ID)
 				body := strings.ReplaceAll(rt.body, "person", "person"+name)

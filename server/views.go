@@ -85,6 +85,7 @@ func (v *views) load() error {
 		"lower":   strings.ToLower,
 		"join":    strings.Join,
 		"add":     func(a, b int) int { return a + b },
+		"minutes": func(d time.Duration) string { return fmt.Sprintf("%.0f min", d.Minutes()) },
 		"safeURL": func(s string) template.URL { return template.URL(s) },
 	}
 	pages := map[string]*template.Template{}
@@ -116,7 +117,7 @@ type menuItem struct {
 
 // menu returns the main menu for a user, with the active entry marked.
 func menu(u *store.User, active string) []menuItem {
-	items := []menuItem{{"/practice", "Practice", false}, {"/progress", "Progress", false}, {"/codes", "Code lookup", false}}
+	items := []menuItem{{"/practice", "Practice", false}, {"/exams", "Mock exams", false}, {"/progress", "Progress", false}, {"/codes", "Code lookup", false}}
 	if u.Role == store.Admin {
 		items = append(items, menuItem{"/admin/users", "Users", false})
 	}

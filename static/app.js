@@ -138,8 +138,113 @@
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 200); });
   }
 
+  // A timed exam: answers autosave (debounced, one request at a time per item), flags save at
+  // once, the navigator and the progress bar follow, and the countdown — started from the
+  // server's remaining time — goes to the report when it ends (the server submits by then).
+  function exam(root) {
+    var id = root.getAttribute("data-exam"), report = root.getAttribute("data-report");
+    var state = document.getElementById("save-state");
+    var bar = document.getElementById("exam-progress"), count = document.getElementById("answered-count");
+    var pending = {}, chains = {}, inflight = 0, closed = false, failed = false;
+
+    function say(text, bad) {
+      state.textContent = text;
+      state.classList.toggle("is-error", !!bad);
+    }
+    function put(item, body) {
+      if (closed) return Promise.resolve();
+      inflight++;
+      say("Saving…");
+      var run = function () {
+        return fetch("/api/exams/" + encodeURIComponent(id) + "/items/" + encodeURIComponent(item), {
+          method: "PUT", keepalive: true,
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body)
+        }).then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            if (r.status === 409) {
+              closed = true;
+              say(j.error || "The exam is closed.", true);
+              setTimeout(function () { location.href = report; }, 1500);
+              return;
+            }
+            if (!r.ok) { failed = true; say("Not saved: " + (j.error || r.status), true); return; }
+            failed = false;
+            if (j.progress) { bar.value = j.progress.answered; count.textContent = j.progress.answered; }
+          });
+        }).catch(function () { failed = true; say("Not saved: no connection. Keep going; try again shortly.", true); })
+          .then(function () { inflight--; if (!inflight && !failed && !closed) say("All answers saved"); });
+      };
+      chains[item] = (chains[item] || Promise.resolve()).then(run);
+      return chains[item];
+    }
+    function answerOf(sec) {
+      var ta = sec.querySelector("[data-answer]");
+      if (ta) return { answer: ta.value };
+      var picked = [];
+      sec.querySelectorAll("[data-choice]").forEach(function (c) { if (c.checked) picked.push(c.value); });
+      return { choices: picked };
+    }
+    function mark(sec) {
+      var a = answerOf(sec), nav = document.getElementById("nav-" + sec.getAttribute("data-n"));
+      var answered = a.answer != null ? a.answer.trim() !== "" : a.choices.length > 0;
+      nav.classList.toggle("is-answered", answered);
+      nav.classList.toggle("is-flagged", sec.querySelector("[data-flag]").getAttribute("aria-pressed") === "true");
+    }
+    function flush(item) {
+      if (!pending[item]) return;
+      clearTimeout(pending[item].timer);
+      var sec = pending[item].sec;
+      delete pending[item];
+      put(item, answerOf(sec));
+    }
+    root.querySelectorAll("[data-item]").forEach(function (sec) {
+      var item = sec.getAttribute("data-item");
+      function changed() {
+        mark(sec);
+        say("Unsaved changes…");
+        if (pending[item]) clearTimeout(pending[item].timer);
+        pending[item] = { sec: sec, timer: setTimeout(function () { flush(item); }, 600) };
+      }
+      sec.addEventListener("input", changed);
+      sec.addEventListener("change", changed);
+      var flag = sec.querySelector("[data-flag]");
+      flag.addEventListener("click", function () {
+        var on = flag.getAttribute("aria-pressed") !== "true";
+        flag.setAttribute("aria-pressed", on ? "true" : "false");
+        flag.textContent = on ? "Flagged" : "Flag for review";
+        mark(sec);
+        put(item, { flagged: on });
+      });
+    });
+    // Leaving the page (reload, the confirm step, closing the tab) sends what is pending.
+    window.addEventListener("pagehide", function () { Object.keys(pending).forEach(flush); });
+    document.querySelectorAll('a[href$="/confirm"]').forEach(function (a) {
+      a.addEventListener("click", function () { Object.keys(pending).forEach(flush); });
+    });
+
+    var timer = document.getElementById("exam-timer");
+    var end = Date.now() + 1000 * parseInt(timer.getAttribute("data-remaining"), 10);
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    function tick() {
+      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      timer.textContent = Math.floor(left / 3600) + ":" + pad(Math.floor(left / 60) % 60) + ":" + pad(left % 60);
+      timer.parentNode.classList.toggle("is-low", left <= 300);
+      if (left <= 0) {
+        clearInterval(iv);
+        Object.keys(pending).forEach(flush);
+        say("Time is up: submitting…");
+        // A second of slack: the server's deadline, not this one, decides.
+        setTimeout(function () { location.href = report; }, 1500);
+      }
+    }
+    var iv = setInterval(tick, 1000);
+    tick();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-autocomplete]").forEach(autocomplete);
     document.querySelectorAll("[data-lookup]").forEach(lookupPanel);
+    document.querySelectorAll("[data-exam]").forEach(exam);
   });
 })();
