@@ -77,10 +77,16 @@ func (s *Server) apiExams(c *gin.Context) error {
 		Items       int      `json:"items"`
 		Minutes     int      `json:"minutes"`
 		PassMark    float64  `json:"passMark"`
+		Custom      bool     `json:"custom,omitempty"`
+		By          string   `json:"createdBy,omitempty"`
+	}
+	rowsBP, err := s.blueprints(u)
+	if err != nil {
+		return err
 	}
 	bps := []bp{}
-	for _, b := range s.blueprints() {
-		bps = append(bps, bp{b.ID, b.Title, b.Credentials, b.Items, int(b.TimeLimit.Minutes()), b.PassMark})
+	for _, b := range rowsBP {
+		bps = append(bps, bp{b.ID, b.Title, b.Credentials, b.Items, int(b.TimeLimit.Minutes()), b.PassMark, b.Custom, b.By})
 	}
 	c.JSON(http.StatusOK, gin.H{"blueprints": bps, "sittings": rows})
 	return nil

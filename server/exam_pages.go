@@ -19,6 +19,9 @@ type blueprintRow struct {
 	Items       int
 	TimeLimit   time.Duration
 	PassMark    float64
+	Custom      bool   // made by a trainer or an administrator
+	By          string // who made a custom exam
+	CanDelete   bool   // the person looking may delete it
 }
 
 // sittingRow is one of a person's sittings in a list.
@@ -36,13 +39,27 @@ type sittingRow struct {
 	Total       int       `json:"total"`
 }
 
-func (s *Server) blueprints() []blueprintRow {
+// blueprints lists the catalog's exams, then the custom exams, newest first, as u sees them.
+func (s *Server) blueprints(u store.User) ([]blueprintRow, error) {
 	var out []blueprintRow
 	for _, b := range s.cat.Exams() {
 		out = append(out, blueprintRow{ID: b.ID, Title: b.Title, Credentials: b.Credentials, Items: b.Total(),
 			TimeLimit: b.TimeLimit, PassMark: b.PassMark})
 	}
-	return out
+	custom, err := s.customViews()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range custom {
+		creds := e.Credentials
+		if len(creds) == 0 {
+			creds = []string{"all credentials"}
+		}
+		out = append(out, blueprintRow{ID: e.ID, Title: e.Title, Credentials: creds, Items: e.Total,
+			TimeLimit: time.Duration(e.TimeLimitMinutes) * time.Minute, PassMark: e.PassMark, Custom: true, By: e.CreatedByName,
+			CanDelete: u.Role == store.Admin || (u.Role == store.Trainer && e.CreatedBy == u.ID)})
+	}
+	return out, nil
 }
 
 // sittings lists u's sittings, newest first, submitting those whose time is up.
@@ -83,8 +100,12 @@ func (s *Server) examsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	bps, err := s.blueprints(u)
+	if err != nil {
+		return err
+	}
 	s.render(c, "exams", page{Title: "Mock exams", Nav: "exams", Data: map[string]any{
-		"Blueprints": s.blueprints(), "Sittings": rows}})
+		"Blueprints": bps, "Sittings": rows, "CanCreate": u.Role == store.Trainer || u.Role == store.Admin}})
 	return nil
 }
 

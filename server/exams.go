@@ -141,9 +141,16 @@ func (s *Server) examAttempts(sess *exams.Session, rep *exams.Report) ([]store.A
 // last sitting of it. When that last sitting is still open it is returned instead (resumed
 // is true), so that a double click or a second device does not start a second exam.
 func (s *Server) startExam(u store.User, blueprintID string) (st *sitting, resumed bool, err error) {
-	b, ok := s.cat.Exam(blueprintID)
-	if !ok {
-		return nil, false, badRequest("blueprint", "no exam has the id %q", blueprintID)
+	b, custom, err := s.blueprint(blueprintID)
+	if err != nil {
+		return nil, false, err
+	}
+	if custom != nil && len(custom.Items) > 0 {
+		if missing := s.missingItems(custom.Items); len(missing) > 0 {
+			return nil, false, &httpError{Status: http.StatusConflict,
+				Msg: "this exam names items no longer in the catalog: " + strings.Join(missing, ", ")}
+		}
+		s.itemLines(b, custom.Items)
 	}
 	var avoid map[string]bool
 	switch last, err := s.db.LastExam(u.ID, b.ID); {
@@ -163,8 +170,13 @@ func (s *Server) startExam(u store.User, blueprintID string) (st *sitting, resum
 			avoid[id] = true
 		}
 	}
-	items, err := exams.Draw(b, s.cat, avoid, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
-	if err != nil {
+	var items []string
+	if custom != nil && len(custom.Items) > 0 {
+		items = custom.Items // exactly the picked items, in their order
+	} else if items, err = exams.Draw(b, s.cat, avoid, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))); err != nil {
+		if custom != nil && errors.Is(err, exams.ErrPoolTooSmall) {
+			return nil, false, &httpError{Status: http.StatusConflict, Msg: "the catalog no longer has enough items for this exam", Err: err}
+		}
 		return nil, false, fmt.Errorf("draw %s: %w", b.ID, err)
 	}
 	sess := exams.Start("", u.ID, b, items, s.now())

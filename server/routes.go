@@ -35,6 +35,7 @@ func (s *Server) routes(r *gin.Engine) {
 	in.GET("/progress/chart.svg", s.wrap(s.progressChart))
 	in.GET("/codes", s.wrap(s.codesPage))
 	in.GET("/exams", s.wrap(s.examsPage))
+	in.GET("/api/custom-exams", s.wrap(s.apiCustomExams))
 	in.POST("/exams", s.wrap(s.startExamForm))
 	in.GET("/exams/:id", s.wrap(s.examPage))
 	in.GET("/exams/:id/confirm", s.wrap(s.examConfirmPage))
@@ -56,6 +57,14 @@ func (s *Server) routes(r *gin.Engine) {
 	in.PUT("/api/exams/:id/items/:item", s.wrap(s.apiSaveItem))
 	in.POST("/api/exams/:id/submit", s.wrap(s.apiSubmitExam))
 	in.GET("/api/exams/:id/report", s.wrap(s.apiExamReport))
+
+	// Trainers and administrators: custom exams (deleting one: its author or an administrator).
+	staff := r.Group("", s.require(store.Trainer, store.Admin))
+	staff.GET("/exams/new", s.wrap(s.newCustomPage))
+	staff.POST("/exams/new", s.wrap(s.createCustomForm))
+	staff.POST("/exams/custom/:id/delete", s.wrap(s.deleteCustomForm))
+	staff.POST("/api/custom-exams", s.wrap(s.apiCreateCustom))
+	staff.DELETE("/api/custom-exams/:id", s.wrap(s.apiDeleteCustom))
 
 	// Administrators.
 	admin := r.Group("", s.require(store.Admin))

@@ -181,6 +181,17 @@ func TestAuthorization(t *testing.T) {
 	}
 	all := everyone
 	admin := []store.Role{store.Admin}
+	staff := []store.Role{store.Trainer, store.Admin}
+	// custom makes a custom exam by the administrator: only they (its author and an
+	// administrator) may delete it, so a trainer who did not make it gets 403.
+	custom := func() string {
+		e := store.CustomExam{Title: "Auth check", CreatedBy: ts.users[store.Admin].ID, TimeLimitMinutes: 10, PassMark: 50,
+			Items: []string{"q-em-002"}}
+		if err := ts.db.CreateCustomExam(&e); err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
 	routes := []route{
 		{"GET", "/healthz", "/healthz", "", nil},
 		{"HEAD", "/healthz", "/healthz", "", nil},
@@ -219,6 +230,12 @@ func TestAuthorization(t *testing.T) {
 		{"PUT", "/api/exams/:id/items/:item", "/api/exams/{exam}/items/{item}", `{"flagged":true}`, all},
 		{"POST", "/api/exams/:id/submit", "/api/exams/{exam}/submit", "", all},
 		{"GET", "/api/exams/:id/report", "/api/exams/{exam}/report", "", all},
+		{"GET", "/exams/new", "/exams/new?credential=CPC", "", staff},
+		{"POST", "/exams/new", "/exams/new", "title=Auth&timeLimitMinutes=30&passMark=70&count-6=1", staff},
+		{"POST", "/exams/custom/:id/delete", "/exams/custom/{custom}/delete", "", admin},
+		{"GET", "/api/custom-exams", "/api/custom-exams", "", all},
+		{"POST", "/api/custom-exams", "/api/custom-exams", `{"title":"Auth","timeLimitMinutes":30,"passMark":70,"items":["q-em-002"]}`, staff},
+		{"DELETE", "/api/custom-exams/:id", "/api/custom-exams/{custom}", "", admin},
 		{"GET", "/admin/users", "/admin/users", "", admin},
 		{"POST", "/admin/users", "/admin/users", "name=newperson&role=student", admin},
 		{"POST", "/admin/users/:id", "/admin/users/{student}", "action=role&role=student", admin},
@@ -266,6 +283,9 @@ func TestAuthorization(t *testing.T) {
 					}
 					id, item := exam(owner, strings.HasSuffix(path, "/report"))
 					path = strings.ReplaceAll(strings.ReplaceAll(path, "{exam}", id), "{item}", item)
+				}
+				if strings.Contains(path, "{custom}") {
+					path = strings.ReplaceAll(path, "{custom}", custom())
 				}
 				path = strings.ReplaceAll(path, "{student}", ts.users[store.Student].ID)
 				body := strings.ReplaceAll(rt.body, "person", "person"+name)

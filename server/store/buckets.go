@@ -52,6 +52,11 @@ const (
 	//   → empty value.
 	// Neither ID may contain "/", so the key splits back unambiguously.
 	bucketExamDue = "examdue"
+
+	// bucketCustomExams holds the exams trainers and administrators made.
+	//   custom exam ID ("custom-" + 20 hex digits: the attempt ID scheme with Created) → CustomExam.
+	// The IDs sort by creation time, so a reverse cursor walk lists the newest first.
+	bucketCustomExams = "customexams"
 )
 
 // allBuckets lists the top-level buckets Open creates.
@@ -67,6 +72,7 @@ func allBuckets() []string {
 		bucketAggregates,
 		bucketExams,
 		bucketExamDue,
+		bucketCustomExams,
 	}
 }
 
