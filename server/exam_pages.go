@@ -119,15 +119,25 @@ func (s *Server) startExamForm(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) examPage(c *gin.Context) error {
+// runningSitting loads the signed-in person's sitting of the route; when it has been submitted
+// it sends the browser to the report instead and returns nil.
+func (s *Server) runningSitting(c *gin.Context) (*sitting, error) {
 	u, _ := currentUser(c)
 	st, err := s.sitting(u, c.Param("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !st.sess.Submitted.IsZero() {
 		c.Redirect(http.StatusSeeOther, "/exams/"+url.PathEscape(st.rec.ID)+"/report")
-		return nil
+		return nil, nil
+	}
+	return st, nil
+}
+
+func (s *Server) examPage(c *gin.Context) error {
+	st, err := s.runningSitting(c)
+	if err != nil || st == nil {
+		return err
 	}
 	answered, flagged, total := st.sess.Progress()
 	s.render(c, "exam", page{Title: st.sess.Title, Nav: "exams", Data: map[string]any{
@@ -139,14 +149,9 @@ func (s *Server) examPage(c *gin.Context) error {
 }
 
 func (s *Server) examConfirmPage(c *gin.Context) error {
-	u, _ := currentUser(c)
-	st, err := s.sitting(u, c.Param("id"))
-	if err != nil {
+	st, err := s.runningSitting(c)
+	if err != nil || st == nil {
 		return err
-	}
-	if !st.sess.Submitted.IsZero() {
-		c.Redirect(http.StatusSeeOther, "/exams/"+url.PathEscape(st.rec.ID)+"/report")
-		return nil
 	}
 	var unanswered, flagged []examItem
 	for _, e := range s.examItems(st.sess) {
