@@ -279,9 +279,9 @@ func (s *Store) Attempts(userID string, before string, limit int) ([]Attempt, er
 			k, v = c.Prev()
 		}
 		for ; k != nil && (limit <= 0 || len(list) < limit); k, v = c.Prev() {
-			var a Attempt
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("decode attempt %s: %w", k, err)
+			a, err := decodeAttempt(k, v)
+			if err != nil {
+				return err
 			}
 			list = append(list, a)
 		}
@@ -306,15 +306,24 @@ func (s *Store) AttemptsSince(userID string, since time.Time) ([]Attempt, error)
 			k, v = c.Seek([]byte(timePrefix(since)))
 		}
 		for ; k != nil; k, v = c.Next() {
-			var a Attempt
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("decode attempt %s: %w", k, err)
+			a, err := decodeAttempt(k, v)
+			if err != nil {
+				return err
 			}
 			list = append(list, a)
 		}
 		return nil
 	})
 	return list, err
+}
+
+// decodeAttempt reads one stored attempt; k is its key, for the message.
+func decodeAttempt(k, v []byte) (Attempt, error) {
+	var a Attempt
+	if err := json.Unmarshal(v, &a); err != nil {
+		return a, fmt.Errorf("decode attempt %s: %w", k, err)
+	}
+	return a, nil
 }
 
 // ItemSummaries returns a person's summary per item, by item ID.
@@ -403,9 +412,9 @@ func recompute(tx *bbolt.Tx, userID string) ([]Aggregate, map[string]ItemSummary
 	}
 	aggs := make(map[string]*Aggregate)
 	err = b.ForEach(func(k, v []byte) error {
-		var a Attempt
-		if err := json.Unmarshal(v, &a); err != nil {
-			return fmt.Errorf("decode attempt %s: %w", k, err)
+		a, err := decodeAttempt(k, v)
+		if err != nil {
+			return err
 		}
 		sum := items[a.ItemID]
 		sum.ItemID = a.ItemID
