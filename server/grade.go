@@ -45,18 +45,33 @@ type submission struct {
 // grade grades a submission to it for u and stores the attempt. It returns only after the
 // attempt is committed, so whatever the caller acknowledges is durable.
 func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source string) (*outcome, error) {
+	out, a, err := s.gradeItem(it, sub, it.Mode)
+	if err != nil {
+		return nil, err
+	}
+	a.UserID, a.Source, a.At = u.ID, source, s.now()
+	if err := s.db.AddAttempt(a); err != nil {
+		return nil, fmt.Errorf("store attempt: %w", err)
+	}
+	out.AttemptID = a.ID
+	return out, nil
+}
+
+// gradeItem grades a submission to it in mode (code-entry items) and returns the outcome and
+// the attempt to store, without its person, source and time. It checks the submission (a 400
+// error with a message for the person) and does no I/O.
+func (s *Server) gradeItem(it *exercises.Item, sub submission, mode grading.Mode) (*outcome, *store.Attempt, error) {
 	out := &outcome{ItemID: it.ID, Type: it.Type}
-	a := &store.Attempt{UserID: u.ID, ItemID: it.ID, ItemType: string(it.Type), Section: it.Section,
-		Credentials: it.Credentials, Source: source, At: s.now()}
+	a := &store.Attempt{ItemID: it.ID, ItemType: string(it.Type), Section: it.Section, Credentials: it.Credentials}
 	switch it.Type {
 	case exercises.Case:
 		if utf8.RuneCountInString(sub.Answer) > maxAnswer {
-			return nil, badRequest("answer", "the answer is longer than %d characters", maxAnswer)
+			return nil, nil, badRequest("answer", "the answer is longer than %d characters", maxAnswer)
 		}
 		if strings.TrimSpace(sub.Answer) == "" {
-			return nil, badRequest("answer", "enter the codes you would report")
+			return nil, nil, badRequest("answer", "enter the codes you would report")
 		}
-		r := grading.Grade(it.Key, sub.Answer, s.book, it.Mode)
+		r := grading.Grade(it.Key, sub.Answer, s.book, mode)
 		out.Score, out.Accuracy, out.Mode, out.Lines, out.Key = r.Score, r.Accuracy, r.Mode, r.Lines, it.Key.String()
 		a.Answer, a.Score, a.Correct, a.KeyCodes, a.Extra = sub.Answer, r.Score, r.Correct, r.KeyCodes, r.Extra
 		a.Findings = map[string]int{}
@@ -75,15 +90,15 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 		slices.Sort(picked)
 		picked = slices.Compact(picked)
 		if len(picked) == 0 {
-			return nil, badRequest("choices", "pick an answer")
+			return nil, nil, badRequest("choices", "pick an answer")
 		}
 		for _, p := range picked {
 			if !slices.ContainsFunc(it.Choices, func(o exercises.Option) bool { return o.Letter == p }) {
-				return nil, badRequest("choices", "%q is not one of the choices", p)
+				return nil, nil, badRequest("choices", "%q is not one of the choices", p)
 			}
 		}
 		if it.Type == exercises.Choice && len(picked) > 1 {
-			return nil, badRequest("choices", "pick one answer")
+			return nil, nil, badRequest("choices", "pick one answer")
 		}
 		// Questions have no codes: they count in the scores, not in the code-level accuracy.
 		frac := grading.ScoreChoice(it.Answer, picked)
@@ -93,14 +108,10 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
-		return nil, fmt.Errorf("encode result: %w", err)
+		return nil, nil, fmt.Errorf("encode result: %w", err)
 	}
 	a.Result = body
-	if err := s.db.AddAttempt(a); err != nil {
-		return nil, fmt.Errorf("store attempt: %w", err)
-	}
-	out.AttemptID = a.ID
-	return out, nil
+	return out, a, nil
 }
 
 // item finds an exercise by the :id of the route.

@@ -21,6 +21,11 @@ func (s *Server) routes(r *gin.Engine) {
 	r.POST("/signin", s.wrap(s.signin))
 	r.POST("/api/session", s.wrap(s.apiSignin))
 
+	// Live-quiz players: anyone with the PIN, signed in or not (docs/live-protocol.md).
+	r.GET("/join", s.wrap(s.joinPage))
+	r.GET("/play/:pin", s.wrap(s.playPage))
+	r.GET("/live/:pin/ws", s.wrap(s.playerSocket))
+
 	// Any signed-in person.
 	in := r.Group("", s.require(everyone...))
 	in.POST("/signout", s.wrap(s.signout))
@@ -65,6 +70,18 @@ func (s *Server) routes(r *gin.Engine) {
 	staff.POST("/exams/custom/:id/delete", s.wrap(s.deleteCustomForm))
 	staff.POST("/api/custom-exams", s.wrap(s.apiCreateCustom))
 	staff.DELETE("/api/custom-exams/:id", s.wrap(s.apiDeleteCustom))
+
+	// Trainers and administrators: live quizzes (a room's pages: its host or an administrator).
+	staff.GET("/live", s.wrap(s.liveIndexPage))
+	staff.POST("/live", s.wrap(s.createLiveForm))
+	staff.GET("/live/:pin/host", s.wrap(s.hostPage))
+	staff.GET("/live/:pin/host/ws", s.wrap(s.hostSocket))
+	staff.GET("/live/:pin/qr.svg", s.wrap(s.joinQR))
+	staff.GET("/live/sessions/:id", s.wrap(s.liveResultsPage))
+	staff.GET("/live/sessions/:id/results.csv", s.wrap(s.liveResultsCSV))
+	staff.POST("/api/live", s.wrap(s.apiCreateLive))
+	staff.GET("/api/live/sessions", s.wrap(s.apiLiveSessions))
+	staff.GET("/api/live/sessions/:id", s.wrap(s.apiLiveResults))
 
 	// Administrators.
 	admin := r.Group("", s.require(store.Admin))

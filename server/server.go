@@ -15,6 +15,7 @@ import (
 
 	"chartcode/exercises"
 	"chartcode/grading/codeset"
+	"chartcode/server/live"
 	"chartcode/server/store"
 )
 
@@ -67,6 +68,7 @@ type Server struct {
 	engine  *gin.Engine
 	hasher  *hasher
 	limiter *loginLimiter
+	live    *live.Hub
 	handler http.Handler
 }
 
@@ -87,7 +89,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, book: d.Book, cat: d.Catalog, db: d.Store, log: d.Log, now: d.Now, views: v,
-		hasher: newHasher(), limiter: newLoginLimiter(d.Now)}
+		hasher: newHasher(), limiter: newLoginLimiter(d.Now), live: live.NewHub()}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.ContextWithFallback = true
@@ -139,7 +141,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.log.Info("shutting down")
-	if err := srv.Shutdown(shut); err != nil {
+	err := srv.Shutdown(shut)
+	// Live quizzes run on hijacked connections, which Shutdown leaves alone: stop them (each
+	// saves its open question) after the last ordinary request.
+	s.live.Close()
+	if err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	return nil

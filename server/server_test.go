@@ -99,6 +99,7 @@ func newTestServer(t testing.TB) *testServer {
 		}
 		ts.users[r] = u
 	}
+	t.Cleanup(s.live.Close) // live rooms save as they stop: before the store closes
 	ts.http = httptest.NewServer(s.Handler())
 	t.Cleanup(ts.http.Close)
 	return ts
@@ -236,6 +237,19 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/api/custom-exams", "/api/custom-exams", "", all},
 		{"POST", "/api/custom-exams", "/api/custom-exams", `{"title":"Auth","timeLimitMinutes":30,"passMark":70,"items":["q-em-002"]}`, staff},
 		{"DELETE", "/api/custom-exams/:id", "/api/custom-exams/{custom}", "", admin},
+		{"GET", "/join", "/join", "", nil},
+		{"GET", "/play/:pin", "/play/{pin}", "", nil},
+		{"GET", "/live/:pin/ws", "/live/{pin}/ws", "", nil},
+		{"GET", "/live", "/live", "", staff},
+		{"POST", "/live", "/live", "quiz=quiz-modifiers", staff},
+		{"GET", "/live/:pin/host", "/live/{pin}/host", "", admin},
+		{"GET", "/live/:pin/host/ws", "/live/{pin}/host/ws", "", admin},
+		{"GET", "/live/:pin/qr.svg", "/live/{pin}/qr.svg", "", admin},
+		{"GET", "/live/sessions/:id", "/live/sessions/{session}", "", admin},
+		{"GET", "/live/sessions/:id/results.csv", "/live/sessions/{session}/results.csv", "", admin},
+		{"POST", "/api/live", "/api/live", `{"quiz":"quiz-modifiers"}`, staff},
+		{"GET", "/api/live/sessions", "/api/live/sessions", "", staff},
+		{"GET", "/api/live/sessions/:id", "/api/live/sessions/{session}", "", admin},
 		{"GET", "/admin/users", "/admin/users", "", admin},
 		{"POST", "/admin/users", "/admin/users", "name=newperson&role=student", admin},
 		{"POST", "/admin/users/:id", "/admin/users/{student}", "action=role&role=student", admin},
@@ -244,6 +258,8 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/signout", "/signout", "", all},
 		{"DELETE", "/api/session", "/api/session", "", all},
 	}
+	// A live quiz run by the administrator: a trainer who does not host it gets 403.
+	pin, session := ts.createLive(t, store.Admin, `{"quiz":"quiz-modifiers"}`)
 	covered := map[string]bool{}
 	for _, rt := range routes {
 		covered[rt.method+" "+rt.pattern] = true
@@ -288,8 +304,13 @@ func TestAuthorization(t *testing.T) {
 					path = strings.ReplaceAll(path, "{custom}", custom())
 				}
 				path = strings.ReplaceAll(path, "{student}", ts.users[store.Student].ID)
+				path = strings.ReplaceAll(strings.ReplaceAll(path, "{pin}", pin), "{session}", session)
 				body := strings.ReplaceAll(rt.body, "person", "person"+name)
-				resp, _ := do(t, c, rt.method, ts.http.URL+path, ct, strings.NewReader(body))
+				var header []string
+				if strings.HasSuffix(path, "/ws") { // same-origin, but not a WebSocket handshake: 400 once let in
+					header = []string{"Origin", ts.http.URL}
+				}
+				resp, _ := do(t, c, rt.method, ts.http.URL+path, ct, strings.NewReader(body), header...)
 				allowed := rt.allowed == nil
 				for _, r := range rt.allowed {
 					allowed = allowed || r == who

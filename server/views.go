@@ -118,6 +118,11 @@ type menuItem struct {
 // menu returns the main menu for a user, with the active entry marked.
 func menu(u *store.User, active string) []menuItem {
 	items := []menuItem{{"/practice", "Practice", false}, {"/exams", "Mock exams", false}, {"/progress", "Progress", false}, {"/codes", "Code lookup", false}}
+	if u.Role == store.Trainer || u.Role == store.Admin {
+		items = append(items, menuItem{"/live", "Live quizzes", false})
+	} else {
+		items = append(items, menuItem{"/join", "Join live", false})
+	}
 	if u.Role == store.Admin {
 		items = append(items, menuItem{"/admin/users", "Users", false})
 	}

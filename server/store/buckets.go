@@ -57,6 +57,16 @@ const (
 	//   custom exam ID ("custom-" + 20 hex digits: the attempt ID scheme with Created) → CustomExam.
 	// The IDs sort by creation time, so a reverse cursor walk lists the newest first.
 	bucketCustomExams = "customexams"
+
+	// bucketLiveSessions holds the live quizzes, rewritten as each question closes.
+	//   live session ID ("live-" + 20 hex digits: the attempt ID scheme with Started)
+	//   → LiveSession (with its players).
+	bucketLiveSessions = "livesessions"
+
+	// bucketLiveResults holds the answers of each closed question of a live quiz.
+	//   live session ID + "/" + 4 decimal digits of the question index → LiveQuestion.
+	// A session's questions are one cursor range, in order.
+	bucketLiveResults = "liveresults"
 )
 
 // allBuckets lists the top-level buckets Open creates.
@@ -73,6 +83,8 @@ func allBuckets() []string {
 		bucketExams,
 		bucketExamDue,
 		bucketCustomExams,
+		bucketLiveSessions,
+		bucketLiveResults,
 	}
 }
 
