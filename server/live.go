@@ -160,7 +160,7 @@ type liveIndexView struct {
 }
 
 type liveForm struct {
-	Quiz, Items, Title, Seconds      string
+	Quiz, Items, Title, Seconds       string
 	SpeedPoints, Streaks, Leaderboard bool
 }
 

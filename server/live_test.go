@@ -362,4 +362,3 @@ func TestJoinPage(t *testing.T) {
 		t.Fatalf("QR: %d %.40s", resp.StatusCode, body)
 	}
 }
-
