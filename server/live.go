@@ -88,7 +88,11 @@ func (s *Server) createRoom(c *gin.Context, u store.User, req liveRequest) (*liv
 	cfg.Started = s.now()
 	cfg.ID = s.db.NewLiveSessionID(cfg.Started)
 	cfg.JoinURL = origin(c, s.cfg.SecureCookies) + "/play/"
-	return s.live.Create(cfg)
+	r, err := s.live.Create(cfg)
+	if errors.Is(err, live.ErrTooManyRooms) {
+		return nil, &httpError{Status: http.StatusConflict, Msg: "you already run " + strconv.Itoa(live.MaxRoomsPerHost) + " live quizzes: end one first"}
+	}
+	return r, err
 }
 
 // origin is the scheme and host the request came to.
@@ -189,7 +193,7 @@ func (s *Server) renderLiveIndex(c *gin.Context, v liveIndexView) error {
 	for _, sess := range list {
 		row := liveSessionRow{LiveSession: sess}
 		if r, err := s.live.Room(sess.PIN); err == nil && r.ID() == sess.ID {
-			row.Running = sess.Phase != string(live.PhaseEnd)
+			row.Running = !r.Over()
 		}
 		if _, ok := names[sess.HostID]; !ok {
 			if hu, err := s.db.User(sess.HostID); err == nil {
@@ -231,7 +235,7 @@ func (s *Server) createLiveForm(c *gin.Context) error {
 		req.Seconds = &n
 	}
 	r, err := s.createRoom(c, u, req)
-	if he := (*httpError)(nil); errors.As(err, &he) && he.Status == http.StatusBadRequest {
+	if he := (*httpError)(nil); errors.As(err, &he) && (he.Status == http.StatusBadRequest || he.Status == http.StatusConflict) {
 		return s.renderLiveIndex(c, liveIndexView{Form: f, Error: he.Msg, Field: he.Field})
 	}
 	if err != nil {

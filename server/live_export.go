@@ -37,7 +37,7 @@ func writeLiveCSV(w io.Writer, sess store.LiveSession, qs []store.LiveQuestion) 
 			if !saved {
 				continue // the quiz never got to this question
 			}
-			row := []string{sess.ID, sess.Title, p.ID, csvSafe(p.Name), strconv.FormatBool(p.UserID != ""), strconv.FormatBool(p.Kicked),
+			row := []string{sess.ID, csvSafe(sess.Title), p.ID, csvSafe(p.Name), strconv.FormatBool(p.UserID != ""), strconv.FormatBool(p.Kicked),
 				strconv.Itoa(p.Score), strconv.Itoa(n + 1), item, strconv.FormatBool(skipped[n]), "", "", "", "", "", ""}
 			if a := answers[p.ID]; a != nil {
 				row[10], row[11], row[12] = csvSafe(a.Answer), strconv.FormatFloat(a.Credit, 'f', 3, 64), strconv.Itoa(a.Points)

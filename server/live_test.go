@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"chartcode/server/live"
 	"chartcode/server/store"
 )
 
@@ -361,4 +362,17 @@ func TestJoinPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(body, "<svg") || resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Fatalf("QR: %d %.40s", resp.StatusCode, body)
 	}
+}
+
+func TestLiveRoomsPerHostAreCapped(t *testing.T) {
+	ts := newTestServer(t)
+	trainer := ts.client(t, store.Trainer)
+	for range live.MaxRoomsPerHost {
+		ts.createLive(t, store.Trainer, `{"quiz":"quiz-modifiers"}`)
+	}
+	resp, body := do(t, trainer, "POST", ts.http.URL+"/api/live", "application/json", strings.NewReader(`{"quiz":"quiz-modifiers"}`))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "end one first") {
+		t.Fatalf("one room too many: %d %s", resp.StatusCode, body)
+	}
+	ts.createLive(t, store.Admin, `{"quiz":"quiz-modifiers"}`) // others are not affected
 }

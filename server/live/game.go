@@ -38,9 +38,10 @@ type game struct {
 	hosts   map[Peer]bool
 	seq     int
 
-	answered      int  // answers to the open question
-	playersDirty  bool // the host's player list changed since the last update
-	answeredDirty bool // the host's answered count changed since the last update
+	active        time.Time // the host's last command (or the room's start)
+	answered      int       // answers to the open question
+	playersDirty  bool      // the host's player list changed since the last update
+	answeredDirty bool      // the host's answered count changed since the last update
 	ended         time.Time
 }
 
@@ -90,7 +91,7 @@ func newGame(cfg *Config) *game {
 		cfg: cfg, phase: PhaseLobby, q: -1,
 		questions: make([]questionState, len(cfg.Items)),
 		byID:      map[string]*player{}, byToken: map[string]*player{}, byName: map[string]*player{},
-		byPeer: map[Peer]*player{}, hosts: map[Peer]bool{},
+		byPeer: map[Peer]*player{}, hosts: map[Peer]bool{}, active: cfg.Started,
 	}
 }
 
@@ -247,9 +248,13 @@ func (g *game) hostJoined(p Peer, at time.Time) {
 	}
 }
 
-// command runs a host's command.
+// command runs a host's command; host is nil when the room ends itself.
 func (g *game) command(host Peer, in *inbound, at time.Time) {
+	g.active = at
 	bad := func(what string) {
+		if host == nil {
+			return
+		}
 		g.send(host, errorMsg{Type: "error", Code: errBadState, Message: fmt.Sprintf("%s is not possible while the quiz is in %s", what, g.phase)})
 	}
 	switch in.Type {

@@ -36,10 +36,25 @@ func NewHub() *Hub {
 	return &Hub{rooms: map[string]*Room{}, upgrader: newUpgrader()}
 }
 
+// MaxRoomsPerHost is how many quizzes one person may have running at once.
+const MaxRoomsPerHost = 5
+
+// ErrTooManyRooms: the host already runs MaxRoomsPerHost quizzes.
+var ErrTooManyRooms = fmt.Errorf("live: you already run %d live quizzes; end one first", MaxRoomsPerHost)
+
 // Create starts a room with a fresh PIN (cfg.PIN is ignored).
 func (h *Hub) Create(cfg Config) (*Room, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	running := 0
+	for _, r := range h.rooms {
+		if r.cfg.HostID == cfg.HostID && !r.Over() {
+			running++
+		}
+	}
+	if running >= MaxRoomsPerHost {
+		return nil, ErrTooManyRooms
+	}
 	for range 100 {
 		n, err := rand.Int(rand.Reader, big.NewInt(900000))
 		if err != nil {

@@ -8,6 +8,7 @@ package live
 import (
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"chartcode/exercises"
@@ -150,6 +151,7 @@ func (c *Config) check() error {
 // through its inbox.
 type Room struct {
 	cfg   Config
+	over  atomic.Bool // the quiz has ended (the room may linger for reloads)
 	inbox chan event
 	stop  chan int // a close code: end the room now
 	done  chan struct{}
@@ -160,6 +162,7 @@ const (
 	inboxSize   = 4096
 	hostEvery   = 250 * time.Millisecond // at most 4 host updates a second
 	endedLinger = 15 * time.Minute       // an ended room stays for late reloads, then goes
+	idleLimit   = 3 * time.Hour          // a room whose host does nothing for this long ends
 )
 
 type eventKind int
@@ -205,6 +208,9 @@ func (r *Room) HostID() string { return r.cfg.HostID }
 // Title is the quiz's title.
 func (r *Room) Title() string { return r.cfg.Title }
 
+// Over reports whether the quiz has ended.
+func (r *Room) Over() bool { return r.over.Load() }
+
 // post hands an event to the room; false when the room has stopped.
 func (r *Room) post(ev event) bool {
 	select {
@@ -233,6 +239,7 @@ func (r *Room) run(g *game) {
 	defer timer.Stop()
 	var armed time.Time // the deadline the timer is set for
 	for {
+		r.over.Store(g.phase == PhaseEnd)
 		// One timer follows the open question's deadline.
 		if g.phase == PhaseQuestion && !g.deadline.Equal(armed) {
 			armed = g.deadline
@@ -251,7 +258,11 @@ func (r *Room) run(g *game) {
 			g.expire(r.cfg.Now())
 		case <-tick.C:
 			g.flushHosts()
-			if g.phase == PhaseEnd && r.cfg.Now().Sub(g.ended) > endedLinger {
+			now := r.cfg.Now()
+			if g.phase != PhaseEnd && now.Sub(g.active) > idleLimit {
+				g.command(nil, &inbound{Type: "end"}, now)
+			}
+			if g.phase == PhaseEnd && now.Sub(g.ended) > endedLinger {
 				g.closeAll(closeNormal, "the quiz is over")
 				return
 			}
