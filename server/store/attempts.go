@@ -234,7 +234,7 @@ func addAttempt(tx *bbolt.Tx, a *Attempt, data []byte, keys []string) error {
 			return err
 		}
 	}
-	return nil
+	return addEvidence(tx, a)
 }
 
 // Attempt returns one of a person's attempts.

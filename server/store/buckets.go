@@ -67,6 +67,23 @@ const (
 	//   live session ID + "/" + 4 decimal digits of the question index → LiveQuestion.
 	// A session's questions are one cursor range, in order.
 	bucketLiveResults = "liveresults"
+
+	// bucketEvidence holds each person's recent competency evidence, written with every attempt.
+	//   user ID → nested bucket: section → []competency.Evidence, newest first, as many as
+	//   competency.Default.Keep() units need.
+	bucketEvidence = "evidence"
+
+	// bucketDaily holds each person's totals per day, written with every attempt.
+	//   user ID → nested bucket: "YYYY-MM-DD" (UTC) → Day.
+	bucketDaily = "daily"
+
+	// bucketTeams holds the teams supervisors track.
+	//   team ID ("team-" + 20 hex digits: the attempt ID scheme with Created) → Team.
+	bucketTeams = "teams"
+
+	// bucketAssignments holds the work assigned to teams and people.
+	//   assignment ID ("asg-" + 20 hex digits: the attempt ID scheme with Created) → Assignment.
+	bucketAssignments = "assignments"
 )
 
 // allBuckets lists the top-level buckets Open creates.
@@ -85,6 +102,10 @@ func allBuckets() []string {
 		bucketCustomExams,
 		bucketLiveSessions,
 		bucketLiveResults,
+		bucketEvidence,
+		bucketDaily,
+		bucketTeams,
+		bucketAssignments,
 	}
 }
 

@@ -58,7 +58,9 @@ type migration func(tx *bbolt.Tx) error
 // version i+1 to i+2, so the current version is 1+len(migrations()). When the layout changes,
 // append a step; never edit a released one.
 func migrations() []migration {
-	return nil
+	return []migration{
+		migrateEvidence, // 1 → 2: competency evidence and day totals from the attempts
+	}
 }
 
 // Open opens the database at path, creating it (and its directory) when absent. It waits

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -143,8 +144,8 @@ func TestOpenCreatesBucketsAndSchema(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := schemaOf(t, path); got != "1" {
-		t.Errorf("schema = %q, want 1", got)
+	if got, want := schemaOf(t, path), strconv.Itoa(1+len(migrations())); got != want {
+		t.Errorf("schema = %q, want %s", got, want)
 	}
 }
 
@@ -155,13 +156,13 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	setSchema(t, path, "2")
+	setSchema(t, path, "99")
 	_, err = Open(path, Options{})
 	if !errors.Is(err, ErrNewerSchema) {
-		t.Fatalf("Open of a version 2 file: err = %v, want ErrNewerSchema", err)
+		t.Fatalf("Open of a version 99 file: err = %v, want ErrNewerSchema", err)
 	}
 	t.Logf("error reads: %v", err)
-	if got := schemaOf(t, path); got != "2" {
+	if got := schemaOf(t, path); got != "99" {
 		t.Errorf("refused file was changed: schema = %q", got)
 	}
 
@@ -173,7 +174,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 func TestMigrationHook(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chartcode.db")
-	s, err := Open(path, Options{})
+	s, err := open(path, Options{}, nil) // schema version 1
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +220,9 @@ func TestMigrationHook(t *testing.T) {
 	if got := schemaOf(t, path); got != "2" {
 		t.Errorf("schema = %q, want 2", got)
 	}
-	// This program (version 1) now refuses the migrated file.
-	if _, err := Open(path, Options{}); !errors.Is(err, ErrNewerSchema) {
-		t.Errorf("Open after migration to 2: err = %v, want ErrNewerSchema", err)
+	// A program that knows only version 1 now refuses the migrated file.
+	if _, err := open(path, Options{}, nil); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("open (version 1) after migration to 2: err = %v, want ErrNewerSchema", err)
 	}
 }
 
