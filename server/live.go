@@ -69,7 +69,10 @@ func (s *Server) createRoom(c *gin.Context, u store.User, req liveRequest) (*liv
 		cfg.Title = t
 	}
 	if cfg.Title == "" {
-		cfg.Title = fmt.Sprintf("Live quiz: %d questions", len(cfg.Items))
+		cfg.Title = "Live quiz: 1 question"
+		if n := len(cfg.Items); n > 1 {
+			cfg.Title = fmt.Sprintf("Live quiz: %d questions", n)
+		}
 	}
 	if req.Seconds != nil {
 		if *req.Seconds < minLiveSeconds || *req.Seconds > maxLiveSeconds {
