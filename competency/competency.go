@@ -5,6 +5,7 @@
 package competency
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -119,6 +120,17 @@ func (l Level) String() string {
 // MarshalText writes the level's name.
 func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
+// UnmarshalText reads a level's name.
+func (l *Level) UnmarshalText(b []byte) error {
+	for i, n := range levelNames {
+		if n == string(b) {
+			*l = Level(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("competency: unknown level %q", b)
+}
+
 // Policy is how evidence is judged.
 type Policy struct {
 	Units     int           // the window: the most recent answers adding up to this many units…
@@ -219,4 +231,29 @@ func Add(ev []Evidence, e Evidence, keep int) []Evidence {
 		}
 	}
 	return ev
+}
+
+// Merge merges lists (each newest first) into one, newest first, taking answers only until
+// their units reach units: enough for Assess of a policy whose Keep() is units, without
+// sorting everything.
+func Merge(lists [][]Evidence, units int) []Evidence {
+	heads := make([]int, len(lists))
+	var out []Evidence
+	total := 0
+	for total < units {
+		best := -1
+		for i, l := range lists {
+			if heads[i] < len(l) && (best < 0 || l[heads[i]].At.After(lists[best][heads[best]].At)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		e := lists[best][heads[best]]
+		heads[best]++
+		out = append(out, e)
+		total += e.Units
+	}
+	return out
 }

@@ -119,3 +119,21 @@ func TestClassify(t *testing.T) {
 		t.Fatal("names")
 	}
 }
+
+func TestMerge(t *testing.T) {
+	a := history(0, run{5, 10, 10, "practice"}) // days 0–4
+	b := history(2, run{5, 10, 5, "exam"})      // days 2–6
+	got := Merge([][]Evidence{a, b, nil}, 60)
+	if len(got) != 6 {
+		t.Fatalf("merged %d answers, want 6 (60 units)", len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].At.After(got[i-1].At) {
+			t.Fatalf("not newest first at %d", i)
+		}
+	}
+	all := Merge([][]Evidence{a, b}, 1000)
+	if len(all) != 10 {
+		t.Fatalf("merged everything: %d", len(all))
+	}
+}

@@ -19,7 +19,7 @@ type trendPoint struct {
 // accuracy (dashed line, squares) against the 95 % audit line, on a 0-100 scale. The two series
 // differ in dash pattern and marker as well as colour, so they read in print and for colour-blind
 // readers; <title> and <desc> describe the chart to screen readers.
-func trendSVG(points []trendPoint) string {
+func trendSVG(points []trendPoint, empty string) string {
 	const (
 		w, h                   = 720, 260
 		left, right, top, bott = 44, 16, 16, 34
@@ -39,7 +39,7 @@ func trendSVG(points []trendPoint) string {
 	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" class="benchmark"/>`, left, y95, w-right, y95)
 	fmt.Fprintf(&b, `<text x="%d" y="%.1f" class="axis benchmark-label" text-anchor="end">95 %% audit line</text>`, w-right, y95-5)
 	if len(points) == 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="empty" text-anchor="middle">No graded work yet: your trend appears after your first attempts.</text>`, w/2, h/2)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="empty" text-anchor="middle">%s</text>`, w/2, h/2, html.EscapeString(empty))
 		b.WriteString(`</svg>`)
 		return b.String()
 	}

@@ -110,9 +110,16 @@ func (s *Server) catalogPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	// Assigned to me: what is not done yet, due first.
+	u, _ := currentUser(c)
+	assigned, err := s.personAssignments(u, nil)
+	if err != nil {
+		return err
+	}
+	assigned = slices.DeleteFunc(assigned, func(a personAssign) bool { return a.Status == statusDone })
 	s.render(c, "catalog", page{Title: "Practice", Nav: "practice", Data: map[string]any{
 		"Query": q, "Items": list, "Credentials": exercises.Credentials, "Sections": exercises.Sections,
-		"Settings": exercises.Settings, "Total": len(s.cat.Items()),
+		"Settings": exercises.Settings, "Total": len(s.cat.Items()), "Assigned": assigned,
 	}})
 	return nil
 }

@@ -80,6 +80,9 @@ func (s *Server) progress(u store.User) (*progress, error) {
 	return p, nil
 }
 
+// emptyTrend is what a person's own trend chart says before any graded work.
+const emptyTrend = "No graded work yet: your trend appears after your first attempts."
+
 // trend groups attempts by day.
 func trend(atts []store.Attempt) []trendPoint {
 	var out []trendPoint
@@ -113,7 +116,7 @@ func (s *Server) progressPage(c *gin.Context) error {
 		return err
 	}
 	s.render(c, "progress", page{Title: "Progress", Nav: "progress", Data: map[string]any{
-		"P": p, "Chart": template.HTML(trendSVG(p.Trend)), "AuditLine": auditLine,
+		"P": p, "Chart": template.HTML(trendSVG(p.Trend, emptyTrend)), "AuditLine": auditLine,
 	}})
 	return nil
 }
@@ -125,7 +128,7 @@ func (s *Server) progressChart(c *gin.Context) error {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "image/svg+xml", []byte(trendSVG(p.Trend)))
+	c.Data(http.StatusOK, "image/svg+xml", []byte(trendSVG(p.Trend, emptyTrend)))
 	return nil
 }
 

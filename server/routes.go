@@ -53,6 +53,7 @@ func (s *Server) routes(r *gin.Engine) {
 	in.POST("/api/exercises/:id/attempts", s.wrap(s.apiSubmit))
 	in.GET("/api/attempts/:id", s.wrap(s.apiAttempt))
 	in.GET("/api/me/progress", s.wrap(s.apiProgress))
+	in.GET("/api/me/assignments", s.wrap(s.apiMyAssignments))
 	in.PUT("/api/me/password", s.wrap(s.apiChangePassword))
 	in.GET("/api/codes", s.wrap(s.apiCodes))
 	in.GET("/api/codes/:code", s.wrap(s.apiCode))
@@ -82,6 +83,41 @@ func (s *Server) routes(r *gin.Engine) {
 	staff.POST("/api/live", s.wrap(s.apiCreateLive))
 	staff.GET("/api/live/sessions", s.wrap(s.apiLiveSessions))
 	staff.GET("/api/live/sessions/:id", s.wrap(s.apiLiveResults))
+
+	// Supervisors and administrators: teams and competency (a team's pages: its supervisors
+	// or an administrator).
+	sup := r.Group("", s.require(store.Supervisor, store.Admin))
+	sup.GET("/teams", s.wrap(s.teamsPage))
+	sup.POST("/teams", s.wrap(s.createTeamForm))
+	sup.GET("/teams/:id", s.wrap(s.teamPage))
+	sup.POST("/teams/:id/members", s.wrap(s.teamMembersForm))
+	sup.POST("/teams/:id/delete", s.wrap(s.deleteTeamForm))
+	sup.GET("/teams/:id/matrix.csv", s.wrap(s.teamMatrixCSV))
+	sup.GET("/teams/:id/assignments.csv", s.wrap(s.teamAssignmentsCSV))
+	sup.GET("/teams/:id/people/:uid", s.wrap(s.personPage))
+	sup.GET("/teams/:id/people/:uid/report", s.wrap(s.personReport))
+	sup.GET("/teams/:id/people/:uid/history.csv", s.wrap(s.personHistoryCSV))
+	sup.GET("/teams/:id/people/:uid/attempts/:aid", s.wrap(s.personAttempt))
+	sup.GET("/api/teams", s.wrap(s.apiTeams))
+	sup.POST("/api/teams", s.wrap(s.apiCreateTeam))
+	sup.GET("/api/teams/:id", s.wrap(s.apiTeam))
+	sup.PATCH("/api/teams/:id", s.wrap(s.apiChangeTeam))
+	sup.DELETE("/api/teams/:id", s.wrap(s.apiDeleteTeam))
+	sup.GET("/api/teams/:id/people/:uid", s.wrap(s.apiPerson))
+
+	// Supervisors, trainers and administrators: assignments (one assignment: its author, a
+	// supervisor of its team, or an administrator).
+	assigners := r.Group("", s.require(store.Supervisor, store.Trainer, store.Admin))
+	assigners.GET("/assignments", s.wrap(s.assignmentsPage))
+	assigners.GET("/assignments/new", s.wrap(s.newAssignmentPage))
+	assigners.POST("/assignments", s.wrap(s.createAssignmentForm))
+	assigners.GET("/assignments/:id", s.wrap(s.assignmentPage))
+	assigners.GET("/assignments/:id/completion.csv", s.wrap(s.assignmentCSV))
+	assigners.POST("/assignments/:id/delete", s.wrap(s.deleteAssignmentForm))
+	assigners.GET("/api/assignments", s.wrap(s.apiAssignments))
+	assigners.POST("/api/assignments", s.wrap(s.apiCreateAssignment))
+	assigners.GET("/api/assignments/:id", s.wrap(s.apiAssignment))
+	assigners.DELETE("/api/assignments/:id", s.wrap(s.apiDeleteAssignment))
 
 	// Administrators.
 	admin := r.Group("", s.require(store.Admin))

@@ -183,6 +183,8 @@ func TestAuthorization(t *testing.T) {
 	all := everyone
 	admin := []store.Role{store.Admin}
 	staff := []store.Role{store.Trainer, store.Admin}
+	supAdmin := []store.Role{store.Supervisor, store.Admin}
+	assigners := []store.Role{store.Supervisor, store.Trainer, store.Admin}
 	// custom makes a custom exam by the administrator: only they (its author and an
 	// administrator) may delete it, so a trainer who did not make it gets 403.
 	custom := func() string {
@@ -250,6 +252,34 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/api/live", "/api/live", `{"quiz":"quiz-modifiers"}`, staff},
 		{"GET", "/api/live/sessions", "/api/live/sessions", "", staff},
 		{"GET", "/api/live/sessions/:id", "/api/live/sessions/{session}", "", admin},
+		{"GET", "/api/me/assignments", "/api/me/assignments", "", all},
+		{"GET", "/teams", "/teams", "", supAdmin},
+		{"POST", "/teams", "/teams", "name=Auth+team", supAdmin},
+		{"GET", "/teams/:id", "/teams/{team}", "", supAdmin},
+		{"POST", "/teams/:id/members", "/teams/{team}/members", "action=add&username=trainer1", supAdmin},
+		{"POST", "/teams/:id/delete", "/teams/{newteam}/delete", "", supAdmin},
+		{"GET", "/teams/:id/matrix.csv", "/teams/{team}/matrix.csv", "", supAdmin},
+		{"GET", "/teams/:id/assignments.csv", "/teams/{team}/assignments.csv", "", supAdmin},
+		{"GET", "/teams/:id/people/:uid", "/teams/{team}/people/{member}", "", supAdmin},
+		{"GET", "/teams/:id/people/:uid/report", "/teams/{team}/people/{member}/report", "", supAdmin},
+		{"GET", "/teams/:id/people/:uid/history.csv", "/teams/{team}/people/{member}/history.csv", "", supAdmin},
+		{"GET", "/teams/:id/people/:uid/attempts/:aid", "/teams/{team}/people/{member}/attempts/{memberattempt}", "", supAdmin},
+		{"GET", "/api/teams", "/api/teams", "", supAdmin},
+		{"POST", "/api/teams", "/api/teams", `{"name":"Auth team"}`, supAdmin},
+		{"GET", "/api/teams/:id", "/api/teams/{team}", "", supAdmin},
+		{"PATCH", "/api/teams/:id", "/api/teams/{team}", `{"name":"Coders"}`, supAdmin},
+		{"DELETE", "/api/teams/:id", "/api/teams/{newteam}", "", supAdmin},
+		{"GET", "/api/teams/:id/people/:uid", "/api/teams/{team}/people/{member}", "", supAdmin},
+		{"GET", "/assignments", "/assignments", "", assigners},
+		{"GET", "/assignments/new", "/assignments/new", "", assigners},
+		{"POST", "/assignments", "/assignments", "kind=drill&section=E%2FM&count=3&team={team}&due=2026-12-31", assigners},
+		{"GET", "/assignments/:id", "/assignments/{asg}", "", supAdmin},
+		{"GET", "/assignments/:id/completion.csv", "/assignments/{asg}/completion.csv", "", supAdmin},
+		{"POST", "/assignments/:id/delete", "/assignments/{newasg}/delete", "", supAdmin},
+		{"GET", "/api/assignments", "/api/assignments", "", assigners},
+		{"POST", "/api/assignments", "/api/assignments", `{"kind":"items","items":["q-em-002"],"team":"{team}","due":"2026-12-31"}`, assigners},
+		{"GET", "/api/assignments/:id", "/api/assignments/{asg}", "", supAdmin},
+		{"DELETE", "/api/assignments/:id", "/api/assignments/{newasg}", "", supAdmin},
 		{"GET", "/admin/users", "/admin/users", "", admin},
 		{"POST", "/admin/users", "/admin/users", "name=newperson&role=student", admin},
 		{"POST", "/admin/users/:id", "/admin/users/{student}", "action=role&role=student", admin},
@@ -258,6 +288,26 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/signout", "/signout", "", all},
 		{"DELETE", "/api/session", "/api/session", "", all},
 	}
+	// A team the supervisor supervises, with the student in it and an answer of theirs; and
+	// assignments to it by the supervisor (a trainer who did not make one gets 403).
+	newTeam := func() string {
+		tm := store.Team{Name: "Coders", Supervisors: []string{ts.users[store.Supervisor].ID}, Members: []string{ts.users[store.Student].ID}}
+		if err := ts.db.CreateTeam(&tm); err != nil {
+			t.Fatal(err)
+		}
+		return tm.ID
+	}
+	team := newTeam()
+	newAssignment := func() string {
+		a := store.Assignment{Title: "Drill", Kind: store.AssignDrill, Section: "E/M", Count: 3, TeamID: team,
+			Due: ts.clock.Now().AddDate(0, 1, 0), CreatedBy: ts.users[store.Supervisor].ID}
+		if err := ts.db.CreateAssignment(&a); err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	asg := newAssignment()
+	memberAttempt := attempt(store.Student)
 	// A live quiz run by the administrator: a trainer who does not host it gets 403.
 	pin, session := ts.createLive(t, store.Admin, `{"quiz":"quiz-modifiers"}`)
 	covered := map[string]bool{}
@@ -278,7 +328,7 @@ func TestAuthorization(t *testing.T) {
 			t.Run(rt.method+" "+rt.pattern+" as "+name, func(t *testing.T) {
 				c := ts.client(t, who) // a fresh sign-in each time: sign-out rows end their session
 				ct := ""
-				if rt.method == "POST" || rt.method == "PUT" {
+				if rt.method == "POST" || rt.method == "PUT" || rt.method == "PATCH" {
 					ct = "application/x-www-form-urlencoded"
 					if strings.HasPrefix(rt.body, "{") {
 						ct = "application/json"
@@ -304,8 +354,21 @@ func TestAuthorization(t *testing.T) {
 					path = strings.ReplaceAll(path, "{custom}", custom())
 				}
 				path = strings.ReplaceAll(path, "{student}", ts.users[store.Student].ID)
+				if strings.Contains(path, "{pin}") {
+					// Each sign-in moves the test clock on: a room left idle for hours ends.
+					if r, err := ts.live.Room(pin); err != nil || r.Over() {
+						pin, session = ts.createLive(t, store.Admin, `{"quiz":"quiz-modifiers"}`)
+					}
+				}
 				path = strings.ReplaceAll(strings.ReplaceAll(path, "{pin}", pin), "{session}", session)
-				body := strings.ReplaceAll(rt.body, "person", "person"+name)
+				if strings.Contains(path, "{newteam}") {
+					path = strings.ReplaceAll(path, "{newteam}", newTeam())
+				}
+				if strings.Contains(path, "{newasg}") {
+					path = strings.ReplaceAll(path, "{newasg}", newAssignment())
+				}
+				path = strings.NewReplacer("{team}", team, "{member}", ts.users[store.Student].ID, "{memberattempt}", memberAttempt, "{asg}", asg).Replace(path)
+				body := strings.ReplaceAll(strings.ReplaceAll(rt.body, "person", "person"+name), "{team}", team)
 				var header []string
 				if strings.HasSuffix(path, "/ws") { // same-origin, but not a WebSocket handshake: 400 once let in
 					header = []string{"Origin", ts.http.URL}

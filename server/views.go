@@ -87,6 +87,8 @@ func (v *views) load() error {
 		"add":     func(a, b int) int { return a + b },
 		"minutes": func(d time.Duration) string { return fmt.Sprintf("%.0f min", d.Minutes()) },
 		"safeURL": func(s string) template.URL { return template.URL(s) },
+		// svg marks SVG the server drew itself (every text in it escaped) as safe to embed.
+		"svg": func(s string) template.HTML { return template.HTML(s) },
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
@@ -122,6 +124,12 @@ func menu(u *store.User, active string) []menuItem {
 		items = append(items, menuItem{"/live", "Live quizzes", false})
 	} else {
 		items = append(items, menuItem{"/join", "Join live", false})
+	}
+	if u.Role == store.Supervisor || u.Role == store.Admin {
+		items = append(items, menuItem{"/teams", "Teams", false})
+	}
+	if u.Role != store.Student {
+		items = append(items, menuItem{"/assignments", "Assignments", false})
 	}
 	if u.Role == store.Admin {
 		items = append(items, menuItem{"/admin/users", "Users", false})

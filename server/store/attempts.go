@@ -163,6 +163,39 @@ func (s *Store) AddAttempt(a *Attempt) error {
 	return nil
 }
 
+// AddAttempts stores many attempts in one transaction, each as AddAttempt would (imports and
+// seeding). On error nothing is stored.
+func (s *Store) AddAttempts(list []*Attempt) error {
+	type prepared struct {
+		a    Attempt
+		data []byte
+		keys []string
+	}
+	ps := make([]prepared, len(list))
+	for i, a := range list {
+		ps[i].a = *a
+		var err error
+		if ps[i].data, ps[i].keys, err = s.prepareAttempt(&ps[i].a); err != nil {
+			return err
+		}
+	}
+	err := s.update("add attempts", func(tx *bbolt.Tx) error {
+		for i := range ps {
+			if err := addAttempt(tx, &ps[i].a, ps[i].data, ps[i].keys); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, a := range list {
+		*a = ps[i].a
+	}
+	return nil
+}
+
 // prepareAttempt validates a, sets At to now when zero, assigns its ID, and returns its
 // encoding and aggregate keys: everything addAttempt needs.
 func (s *Store) prepareAttempt(a *Attempt) (data []byte, keys []string, err error) {
@@ -284,6 +317,29 @@ func (s *Store) Attempts(userID string, before string, limit int) ([]Attempt, er
 				return err
 			}
 			list = append(list, a)
+		}
+		return nil
+	})
+	return list, err
+}
+
+// AttemptsFiltered returns up to limit of a person's attempts that keep accepts, newest first.
+func (s *Store) AttemptsFiltered(userID string, limit int, keep func(a *Attempt) bool) ([]Attempt, error) {
+	var list []Attempt
+	err := s.view("attempts", func(tx *bbolt.Tx) error {
+		b, err := nested(tx, bucketAttempts, userID)
+		if err != nil || b == nil {
+			return err
+		}
+		c := b.Cursor()
+		for k, v := c.Last(); k != nil && len(list) < limit; k, v = c.Prev() {
+			a, err := decodeAttempt(k, v)
+			if err != nil {
+				return err
+			}
+			if keep(&a) {
+				list = append(list, a)
+			}
 		}
 		return nil
 	})

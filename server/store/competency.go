@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,11 +54,11 @@ func addEvidence(tx *bbolt.Tx, a *Attempt) error {
 		if err != nil {
 			return err
 		}
-		var list []competency.Evidence
-		if err := getJSON(b, a.Section, &list); err != nil && err != ErrNotFound {
-			return err
+		list, err := decodeEvidence(b.Get([]byte(a.Section)))
+		if err != nil {
+			return fmt.Errorf("evidence %s/%s: %w", a.UserID, a.Section, err)
 		}
-		if err := putJSON(b, a.Section, competency.Add(list, ev, competency.Default.Keep())); err != nil {
+		if err := b.Put([]byte(a.Section), encodeEvidence(competency.Add(list, ev, competency.Default.Keep()))); err != nil {
 			return err
 		}
 	}
@@ -91,8 +93,8 @@ func (s *Store) Evidence(userIDs ...string) (map[string]map[string][]competency.
 			}
 			bySection := map[string][]competency.Evidence{}
 			err = b.ForEach(func(k, v []byte) error {
-				var list []competency.Evidence
-				if err := json.Unmarshal(v, &list); err != nil {
+				list, err := decodeEvidence(v)
+				if err != nil {
 					return fmt.Errorf("decode evidence %s/%s: %w", id, k, err)
 				}
 				bySection[string(k)] = list
@@ -185,4 +187,93 @@ func migrateEvidence(tx *bbolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// Evidence is read for every member of a team on each dashboard, so it is stored in a compact
+// binary form rather than JSON (a 50-person dashboard decodes about 100,000 entries):
+//
+//	version byte (1), then per entry: At as varint Unix seconds, Units and Correct as uvarints,
+//	a source byte (0 none, 1 practice, 2 exam, 3 live), a byte whose bit i says error class i
+//	is present, then a uvarint count for each present class.
+const evidenceVersion = 1
+
+var evidenceSources = [...]string{"", "practice", "exam", "live"}
+
+var errEvidence = errors.New("malformed evidence record")
+
+func encodeEvidence(list []competency.Evidence) []byte {
+	buf := make([]byte, 1, 1+len(list)*12)
+	buf[0] = evidenceVersion
+	for _, e := range list {
+		buf = binary.AppendVarint(buf, e.At.Unix())
+		buf = binary.AppendUvarint(buf, uint64(e.Units))
+		buf = binary.AppendUvarint(buf, uint64(e.Correct))
+		src := byte(0)
+		for i, name := range evidenceSources {
+			if name == e.Source {
+				src = byte(i)
+			}
+		}
+		var mask byte
+		for c, n := range e.Errors {
+			if n > 0 {
+				mask |= 1 << c
+			}
+		}
+		buf = append(buf, src, mask)
+		for _, n := range e.Errors {
+			if n > 0 {
+				buf = binary.AppendUvarint(buf, uint64(n))
+			}
+		}
+	}
+	return buf
+}
+
+func decodeEvidence(b []byte) ([]competency.Evidence, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if b[0] != evidenceVersion {
+		return nil, fmt.Errorf("%w: version %d", errEvidence, b[0])
+	}
+	b = b[1:]
+	var list []competency.Evidence
+	uvarint := func() (int, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 || v > 1<<31 {
+			return 0, false
+		}
+		b = b[n:]
+		return int(v), true
+	}
+	for len(b) > 0 {
+		var e competency.Evidence
+		at, n := binary.Varint(b)
+		if n <= 0 {
+			return nil, errEvidence
+		}
+		b = b[n:]
+		e.At = time.Unix(at, 0).UTC()
+		var ok1, ok2 bool
+		e.Units, ok1 = uvarint()
+		e.Correct, ok2 = uvarint()
+		if !ok1 || !ok2 || len(b) < 2 || int(b[0]) >= len(evidenceSources) {
+			return nil, errEvidence
+		}
+		e.Source, b = evidenceSources[b[0]], b[1:]
+		mask := b[0]
+		b = b[1:]
+		for c := range competency.NumClasses {
+			if mask&(1<<c) != 0 {
+				v, ok := uvarint()
+				if !ok {
+					return nil, errEvidence
+				}
+				e.Errors[c] = v
+			}
+		}
+		list = append(list, e)
+	}
+	return list, nil
 }
