@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -261,7 +262,7 @@ func (s *Server) startLink(a store.Assignment, u store.User) string {
 		}
 		return "/practice/" + a.Items[0]
 	case store.AssignDrill:
-		return "/practice?section=" + strings.ReplaceAll(a.Section, " ", "+")
+		return "/practice?section=" + url.QueryEscape(a.Section)
 	}
 	return "/exams"
 }
