@@ -157,6 +157,55 @@ func (s *Store) UpdateTeam(id string, fn func(t *Team) error) (Team, error) {
 	return out, err
 }
 
+// leaveTeams takes a person out of every team and assignment, inside the transaction that
+// deletes them.
+func leaveTeams(tx *bbolt.Tx, userID string) error {
+	for _, name := range []string{bucketTeams, bucketAssignments} {
+		b, err := top(tx, name)
+		if err != nil {
+			return err
+		}
+		changed := map[string][]byte{}
+		err = b.ForEach(func(k, v []byte) error {
+			if !strings.Contains(string(v), userID) { // IDs are 32 hex digits: no false negatives
+				return nil
+			}
+			var out any
+			if name == bucketTeams {
+				var t Team
+				if err := json.Unmarshal(v, &t); err != nil {
+					return fmt.Errorf("decode team %s: %w", k, err)
+				}
+				drop := func(x string) bool { return x == userID }
+				t.Members, t.Supervisors = slices.DeleteFunc(t.Members, drop), slices.DeleteFunc(t.Supervisors, drop)
+				out = &t
+			} else {
+				var a Assignment
+				if err := json.Unmarshal(v, &a); err != nil {
+					return fmt.Errorf("decode assignment %s: %w", k, err)
+				}
+				a.UserIDs = slices.DeleteFunc(a.UserIDs, func(x string) bool { return x == userID })
+				out = &a
+			}
+			data, err := json.Marshal(out)
+			if err != nil {
+				return err
+			}
+			changed[string(k)] = data
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for k, v := range changed {
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // DeleteTeam removes a team; its assignments go with it.
 func (s *Store) DeleteTeam(id string) error {
 	return s.update("delete team", func(tx *bbolt.Tx) error {

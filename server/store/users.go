@@ -203,7 +203,10 @@ func (s *Store) DeleteUser(id string) error {
 		if err := deleteUserExams(tx, id); err != nil {
 			return err
 		}
-		for _, name := range []string{bucketAttempts, bucketItems, bucketAggregates} {
+		if err := leaveTeams(tx, id); err != nil {
+			return err
+		}
+		for _, name := range []string{bucketAttempts, bucketItems, bucketAggregates, bucketEvidence, bucketDaily} {
 			b, err := top(tx, name)
 			if err != nil {
 				return err
