@@ -5,7 +5,7 @@ BIN      ?= bin/chartcode
 FUZZTIME ?= 10m
 PKGS     := ./...
 
-.PHONY: run build test vet fmt lint bench bench-http fuzz clean browser
+.PHONY: run build test vet fmt lint bench bench-http bench-live fuzz clean browser
 
 # The web application on http://localhost:8080 (CHARTCODE_ADDR=127.0.0.1:9090 make run for
 # another address), with its data in ./data. The first start prints the admin's one-time password.
@@ -46,6 +46,12 @@ bench:
 # Load over real HTTP on loopback: submissions batched vs one commit each, then the case page.
 bench-http:
 	$(GO) run ./cmd/benchhttp -clients 64 -duration 5s -users 64
+
+# Live quiz load on loopback: chartcode serve in a child process, 10,000 players in one room, a
+# quiz of 5 questions; fails when a target is missed. BENCH_LIVE_FLAGS="-players 500" for less.
+BENCH_LIVE_FLAGS ?=
+bench-live:
+	$(GO) run ./cmd/benchlive $(BENCH_LIVE_FLAGS)
 
 # Long fuzzing runs of every parser of user input (FUZZTIME each, default 10 minutes).
 fuzz:

@@ -13,7 +13,6 @@ import (
 
 	"chartcode/exams"
 	"chartcode/exercises"
-	"chartcode/grading"
 	"chartcode/server/store"
 )
 
@@ -114,14 +113,7 @@ func (s *Server) examAttempts(sess *exams.Session, rep *exams.Report) ([]store.A
 			r := ir.Result
 			o.Accuracy, o.Mode, o.Lines, o.Key = r.Accuracy, r.Mode, r.Lines, it.Key.String()
 			a.Answer, a.Correct, a.KeyCodes, a.Extra = ir.Answer.Text, r.Correct, r.KeyCodes, r.Extra
-			a.Findings = map[string]int{}
-			for _, l := range r.Lines {
-				for _, f := range l.Findings.List() {
-					if f != grading.Correct {
-						a.Findings[f.String()]++
-					}
-				}
-			}
+			a.Findings = findingsOf(r.Lines)
 		} else {
 			o.Accuracy = math.Round(10*ir.Score) / 1000
 			o.Picked, o.Correct, o.Choices = ir.Picked, ir.Correct, it.Choices

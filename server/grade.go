@@ -74,14 +74,7 @@ func (s *Server) gradeItem(it *exercises.Item, sub submission, mode grading.Mode
 		r := grading.Grade(it.Key, sub.Answer, s.book, mode)
 		out.Score, out.Accuracy, out.Mode, out.Lines, out.Key = r.Score, r.Accuracy, r.Mode, r.Lines, it.Key.String()
 		a.Answer, a.Score, a.Correct, a.KeyCodes, a.Extra = sub.Answer, r.Score, r.Correct, r.KeyCodes, r.Extra
-		a.Findings = map[string]int{}
-		for _, l := range r.Lines {
-			for _, f := range l.Findings.List() {
-				if f != grading.Correct {
-					a.Findings[f.String()]++
-				}
-			}
-		}
+		a.Findings = findingsOf(r.Lines)
 	default:
 		picked := make([]string, len(sub.Choices))
 		for i, p := range sub.Choices {
@@ -112,6 +105,20 @@ func (s *Server) gradeItem(it *exercises.Item, sub submission, mode grading.Mode
 	}
 	a.Result = body
 	return out, a, nil
+}
+
+// findingsOf counts the grader's findings on lines by status name, leaving out correct ones:
+// the error mix an attempt keeps.
+func findingsOf(lines []grading.Line) map[string]int {
+	m := map[string]int{}
+	for _, l := range lines {
+		for _, f := range l.Findings.List() {
+			if f != grading.Correct {
+				m[f.String()]++
+			}
+		}
+	}
+	return m
 }
 
 // item finds an exercise by the :id of the route.
