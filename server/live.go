@@ -312,13 +312,19 @@ func (s *Server) hostSocket(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.upgraded(s.live.ServeHost(c.Writer, c.Request, r))
+	return s.upgraded(c, s.live.ServeHost(c.Writer, c.Request, r))
 }
 
+// ctxUpgraded marks a request whose connection became a WebSocket (for the request log).
+const ctxUpgraded = "upgraded"
+
 // upgraded maps the result of a WebSocket upgrade to the handler's error.
-func (s *Server) upgraded(err error) error {
+func (s *Server) upgraded(c *gin.Context, err error) error {
 	switch {
-	case err == nil, live.IsAnswered(err):
+	case err == nil:
+		c.Set(ctxUpgraded, true)
+		return nil
+	case live.IsAnswered(err):
 		return nil
 	case errors.Is(err, live.ErrOrigin):
 		return &httpError{Status: http.StatusForbidden, Msg: "a live quiz can only be opened from this site"}
@@ -392,7 +398,7 @@ func (s *Server) playerSocket(c *gin.Context) error {
 	if u, ok := currentUser(c); ok && !u.MustChange {
 		lu = &live.User{ID: u.ID, Name: displayName(u)}
 	}
-	return s.upgraded(s.live.ServePlayer(c.Writer, c.Request, r, lu))
+	return s.upgraded(c, s.live.ServePlayer(c.Writer, c.Request, r, lu))
 }
 
 // --- results -------------------------------------------------------------------------------

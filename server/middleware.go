@@ -15,6 +15,9 @@ func (s *Server) requestLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	status := c.Writer.Status()
+	if c.GetBool(ctxUpgraded) { // the WebSocket wrote its own 101 on the hijacked connection
+		status = http.StatusSwitchingProtocols
+	}
 	level := slogLevel(status)
 	s.log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
 		"status", status, "bytes", c.Writer.Size(), "duration", time.Since(start).Round(time.Microsecond))
