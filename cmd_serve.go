@@ -69,7 +69,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		fmt.Fprintf(stdout, "\nFirst start: created the account \"admin\" with the one-time password\n\n    %s\n\nSign in and choose a new password.\n\n", pw)
 	}
 	srv, err := server.New(server.Config{Addr: *addr, Dev: *dev, SecureCookies: *secure},
-		server.Deps{Book: book, Catalog: cat, Store: db, Log: log})
+		server.Deps{Book: book, Catalog: cat, Content: lib, Store: db, Log: log})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ type Item struct {
 	References  []string
 	Tags        []string
 	File        string // where it was read from, for messages
+	Version     int    // the version of an item trainers wrote (0: the built-in library)
 
 	// Body is the rendered note or question, shown while the person answers.
 	Body template.HTML

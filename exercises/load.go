@@ -22,25 +22,43 @@ import (
 // returns the catalog of what could be read and every problem found, sorted by file and line.
 // A caller that serves content must refuse it when there is any problem.
 func Load(fsys fs.FS, book *codeset.Book) (*Catalog, Problems) {
+	return LoadAll(fsys, nil, book)
+}
+
+// Source is a content file given as text rather than read from a folder: items trainers wrote,
+// kept in the store. Name is what messages call it.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// LoadAll loads the files of fsys and then extra as one library: every file gets the same
+// checks, and an id may be defined once across all of them.
+func LoadAll(fsys fs.FS, extra []Source, book *codeset.Book) (*Catalog, Problems) {
 	l := &loader{book: book, md: newMarkdown(), cat: newCatalog(), ids: map[string]Problem{}}
-	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+	if fsys != nil {
+		err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				l.add(name, 0, "%v", err)
+				return nil
+			}
+			if d.IsDir() || path.Ext(name) != ".md" || strings.EqualFold(path.Base(name), "README.md") {
+				return nil
+			}
+			src, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				l.add(name, 0, "%v", err)
+				return nil
+			}
+			l.file(name, src)
+			return nil
+		})
 		if err != nil {
-			l.add(name, 0, "%v", err)
-			return nil
+			l.add(".", 0, "%v", err)
 		}
-		if d.IsDir() || path.Ext(name) != ".md" || strings.EqualFold(path.Base(name), "README.md") {
-			return nil
-		}
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			l.add(name, 0, "%v", err)
-			return nil
-		}
-		l.file(name, src)
-		return nil
-	})
-	if err != nil {
-		l.add(".", 0, "%v", err)
+	}
+	for _, src := range extra {
+		l.file(src.Name, src.Data)
 	}
 	l.crossCheck()
 	l.cat.finish()

@@ -62,7 +62,7 @@ func (s *Server) grade(u store.User, it *exercises.Item, sub submission, source 
 // error with a message for the person) and does no I/O.
 func (s *Server) gradeItem(it *exercises.Item, sub submission, mode grading.Mode) (*outcome, *store.Attempt, error) {
 	out := &outcome{ItemID: it.ID, Type: it.Type}
-	a := &store.Attempt{ItemID: it.ID, ItemType: string(it.Type), Section: it.Section, Credentials: it.Credentials}
+	a := &store.Attempt{ItemID: it.ID, Version: it.Version, ItemType: string(it.Type), Section: it.Section, Credentials: it.Credentials}
 	switch it.Type {
 	case exercises.Case:
 		if utf8.RuneCountInString(sub.Answer) > maxAnswer {
@@ -123,7 +123,7 @@ func findingsOf(lines []grading.Line) map[string]int {
 
 // item finds an exercise by the :id of the route.
 func (s *Server) item(id string) (*exercises.Item, error) {
-	it, ok := s.cat.Item(id)
+	it, ok := s.lib().Item(id)
 	if !ok {
 		return nil, &httpError{Status: http.StatusNotFound, Msg: "no exercise has the id " + id}
 	}

@@ -75,14 +75,18 @@ func (s *Server) crossOrigin(cop *http.CrossOriginProtection) gin.HandlerFunc {
 // limitBody caps every request body; reading past the limit fails with *http.MaxBytesError,
 // which the error wrapper turns into 413.
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.cfg.BodyLimit {
+	limit := s.cfg.BodyLimit
+	if p := c.FullPath(); p == "/authoring/import" || p == "/api/authoring/import" {
+		limit = importLimit // zips of many items
+	}
+	if c.Request.ContentLength > limit {
 		c.Abort()
 		s.wrap(func(*gin.Context) error {
-			return &httpError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("the request is larger than %d bytes", s.cfg.BodyLimit)}
+			return &httpError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("the request is larger than %d bytes", limit)}
 		})(c)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.BodyLimit)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

@@ -80,7 +80,7 @@ func (s *Server) catalog(u store.User, q catalogQuery) ([]catalogEntry, error) {
 		f.Types = []exercises.Type{exercises.Type(q.Type)}
 	}
 	var out []catalogEntry
-	for _, it := range s.cat.Filter(f) {
+	for _, it := range s.lib().Filter(f) {
 		e := catalogEntry{Item: it}
 		if sum, ok := sums[it.ID]; ok {
 			e.Done, e.Best, e.Last, e.Tries, e.LastID = true, sum.Best, sum.Last, sum.Attempts, sum.LastID
@@ -119,7 +119,7 @@ func (s *Server) catalogPage(c *gin.Context) error {
 	assigned = slices.DeleteFunc(assigned, func(a personAssign) bool { return a.Status == statusDone })
 	s.render(c, "catalog", page{Title: "Practice", Nav: "practice", Data: map[string]any{
 		"Query": q, "Items": list, "Credentials": exercises.Credentials, "Sections": exercises.Sections,
-		"Settings": exercises.Settings, "Total": len(s.cat.Items()), "Assigned": assigned,
+		"Settings": exercises.Settings, "Total": len(s.lib().Items()), "Assigned": assigned,
 	}})
 	return nil
 }
@@ -177,7 +177,7 @@ func (s *Server) resultPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	it, _ := s.cat.Item(a.ItemID) // an item retired since still shows its stored result
+	it := s.versionItem(a.ItemID, a.Version) // the version answered; a retired item still shows its stored result
 	s.render(c, "result", page{Title: "Result", Nav: "practice", Data: map[string]any{
 		"Attempt": a, "Outcome": out, "Item": it,
 	}})
@@ -197,7 +197,7 @@ func (s *Server) historyPage(c *gin.Context) error {
 	rows := make([]row, len(list))
 	for i, a := range list {
 		rows[i] = row{Attempt: a, Title: a.ItemID}
-		if it, ok := s.cat.Item(a.ItemID); ok {
+		if it, ok := s.lib().Item(a.ItemID); ok {
 			rows[i].Title = it.Title
 		}
 	}

@@ -119,6 +119,25 @@ func (s *Server) routes(r *gin.Engine) {
 	assigners.GET("/api/assignments/:id", s.wrap(s.apiAssignment))
 	assigners.DELETE("/api/assignments/:id", s.wrap(s.apiDeleteAssignment))
 
+	// Trainers and administrators: authoring (docs/content-format.md).
+	staff.GET("/authoring", s.wrap(s.authoringPage))
+	staff.GET("/authoring/new", s.wrap(s.newItemPage))
+	staff.POST("/authoring/new", s.wrap(s.saveForm))
+	staff.GET("/authoring/items/:id", s.wrap(s.editItemPage))
+	staff.POST("/authoring/items/:id", s.wrap(s.saveForm))
+	staff.GET("/authoring/import", s.wrap(s.importPage))
+	staff.POST("/authoring/import", s.wrap(s.importForm))
+	staff.GET("/authoring/export", s.wrap(s.exportItems))
+	staff.GET("/api/authoring/items", s.wrap(s.apiAuthoredItems))
+	staff.POST("/api/authoring/items", s.wrap(s.apiSaveDraft))
+	staff.GET("/api/authoring/items/:id", s.wrap(s.apiAuthoredItem))
+	staff.PUT("/api/authoring/items/:id", s.wrap(s.apiSaveDraft))
+	staff.DELETE("/api/authoring/items/:id", s.wrap(s.apiDeleteDraft))
+	staff.POST("/api/authoring/items/:id/publish", s.wrap(s.apiPublish))
+	staff.POST("/api/authoring/items/:id/retire", s.wrap(s.apiRetire))
+	staff.POST("/api/authoring/preview", s.wrap(s.apiPreview))
+	staff.POST("/api/authoring/import", s.wrap(s.apiImport))
+
 	// Administrators.
 	admin := r.Group("", s.require(store.Admin))
 	admin.GET("/admin/users", s.wrap(s.usersPage))

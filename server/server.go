@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -50,7 +53,10 @@ func (c *Config) defaults() {
 // Deps are the things the server works with, built by the caller.
 type Deps struct {
 	Book    *codeset.Book
-	Catalog *exercises.Catalog
+	Catalog *exercises.Catalog // the library as loaded from Content
+	// Content is the library's files. With it, the catalog is rebuilt with the items trainers
+	// publish (authoring); without it, the catalog stays as given and publishing is refused.
+	Content fs.FS
 	Store   *store.Store
 	Log     *slog.Logger
 	Now     func() time.Time // the clock; time.Now when nil
@@ -60,7 +66,10 @@ type Deps struct {
 type Server struct {
 	cfg     Config
 	book    *codeset.Book
-	cat     *exercises.Catalog
+	library atomic.Pointer[exercises.Catalog] // the library with the published authored items
+	base    *exercises.Catalog                // the library without authored items, as loaded from content
+	content fs.FS
+	rebuild sync.Mutex // one catalog rebuild at a time
 	db      *store.Store
 	log     *slog.Logger
 	now     func() time.Time
@@ -88,8 +97,15 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, book: d.Book, cat: d.Catalog, db: d.Store, log: d.Log, now: d.Now, views: v,
+	s := &Server{cfg: cfg, book: d.Book, content: d.Content, db: d.Store, log: d.Log, now: d.Now, views: v,
 		hasher: newHasher(), limiter: newLoginLimiter(d.Now), live: live.NewHub()}
+	s.base = d.Catalog
+	s.library.Store(d.Catalog)
+	if d.Content != nil {
+		if err := s.rebuildCatalog(); err != nil {
+			return nil, err
+		}
+	}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.ContextWithFallback = true
@@ -104,6 +120,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.handler = engine
 	return s, nil
 }
+
+// lib is the catalog: the built-in library and the published authored items. A publish swaps
+// in a new one; a request may hold on to the one it started with.
+func (s *Server) lib() *exercises.Catalog { return s.library.Load() }
 
 // Handler returns the HTTP handler (tests use it with httptest).
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -83,7 +83,7 @@ func newTestServer(t testing.TB) *testServer {
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	s, err := New(Config{}, Deps{Book: book, Catalog: cat, Store: db, Now: clock.Now})
+	s, err := New(Config{}, Deps{Book: book, Catalog: cat, Content: content.Library(), Store: db, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -388,7 +388,7 @@ func (s *Server) personView(c *gin.Context, section string) (*personView, error)
 	}
 	for _, a := range atts {
 		row := attemptRow{Attempt: a, Title: a.ItemID}
-		if it, ok := s.cat.Item(a.ItemID); ok {
+		if it, ok := s.lib().Item(a.ItemID); ok {
 			row.Title = it.Title
 		}
 		v.Attempts = append(v.Attempts, row)
@@ -426,7 +426,7 @@ func (s *Server) personAttempt(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	it, _ := s.cat.Item(a.ItemID)
+	it := s.versionItem(a.ItemID, a.Version)
 	s.render(c, "result", page{Title: displayName(u) + " · answer", Nav: "teams", Data: map[string]any{
 		"Attempt": a, "Outcome": out, "Item": it, "Person": displayName(u), "Back": "/teams/" + t.ID + "/people/" + u.ID,
 	}})

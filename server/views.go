@@ -131,6 +131,9 @@ func menu(u *store.User, active string) []menuItem {
 	if u.Role != store.Student {
 		items = append(items, menuItem{"/assignments", "Assignments", false})
 	}
+	if u.Role == store.Trainer || u.Role == store.Admin {
+		items = append(items, menuItem{"/authoring", "Authoring", false})
+	}
 	if u.Role == store.Admin {
 		items = append(items, menuItem{"/admin/users", "Users", false})
 	}

@@ -17,7 +17,8 @@ type Attempt struct {
 	ID          string          `json:"id"` // assigned by AddAttempt: sortable by time (attemptID)
 	UserID      string          `json:"userId"`
 	ItemID      string          `json:"itemId"`
-	ItemType    string          `json:"itemType"` // case, choice, multi
+	Version     int             `json:"version,omitempty"` // the version of an authored item answered (0: built-in)
+	ItemType    string          `json:"itemType"`          // case, choice, multi
 	Section     string          `json:"section"`
 	Credentials []string        `json:"credentials"`
 	Source      string          `json:"source"` // practice, exam, live

@@ -84,6 +84,10 @@ const (
 	// bucketAssignments holds the work assigned to teams and people.
 	//   assignment ID ("asg-" + 20 hex digits: the attempt ID scheme with Created) → Assignment.
 	bucketAssignments = "assignments"
+
+	// bucketAuthored holds the content trainers write or import, with every published version.
+	//   content id → AuthoredItem.
+	bucketAuthored = "authored"
 )
 
 // allBuckets lists the top-level buckets Open creates.
@@ -106,6 +110,7 @@ func allBuckets() []string {
 		bucketDaily,
 		bucketTeams,
 		bucketAssignments,
+		bucketAuthored,
 	}
 }
 
