@@ -19,7 +19,7 @@ func (s *Server) healthz(c *gin.Context) error {
 		writeJSONError(c.Writer, http.StatusServiceUnavailable, "store unavailable", "")
 		return nil
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "items": len(s.cat.Items())})
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "items": len(s.lib().Items())})
 	return nil
 }
 
@@ -38,7 +38,7 @@ func (s *Server) signinPage(c *gin.Context) error {
 		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
 		return nil
 	}
-	s.render(c, "signin", page{Title: "Sign in", Data: map[string]any{"Next": safeNext(c.Query("next")), "Items": len(s.cat.Items())}})
+	s.render(c, "signin", page{Title: "Sign in", Data: map[string]any{"Next": safeNext(c.Query("next")), "Items": len(s.lib().Items())}})
 	return nil
 }
 
@@ -49,7 +49,7 @@ func (s *Server) signin(c *gin.Context) error {
 		var he *httpError
 		if errors.As(err, &he) && he.Status < 500 {
 			c.Status(he.Status)
-			s.render(c, "signin", page{Title: "Sign in", Flash: he.Msg, Data: map[string]any{"Next": next, "Name": name, "Items": len(s.cat.Items())}})
+			s.render(c, "signin", page{Title: "Sign in", Flash: he.Msg, Data: map[string]any{"Next": next, "Name": name, "Items": len(s.lib().Items())}})
 			return nil
 		}
 		return err

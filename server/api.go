@@ -65,7 +65,7 @@ func (s *Server) apiAttempt(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if it, ok := s.cat.Item(a.ItemID); ok {
+	if it, ok := s.lib().Item(a.ItemID); ok {
 		out.Rationale = it.Rationale
 	}
 	c.JSON(http.StatusOK, out)

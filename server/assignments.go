@@ -301,7 +301,7 @@ func (s *Server) assign(u store.User, req assignRequest) (store.Assignment, erro
 			if id = strings.TrimSpace(id); id == "" {
 				continue
 			}
-			if _, ok := s.cat.Item(id); !ok {
+			if _, ok := s.lib().Item(id); !ok {
 				return a, badRequest("items", "no exercise has the id %q", id)
 			}
 			if !slices.Contains(a.Items, id) {
@@ -480,7 +480,7 @@ func (s *Server) renderNewAssignment(c *gin.Context, v newAssignmentView) error 
 	if v.Customs, err = s.db.CustomExams(); err != nil {
 		return err
 	}
-	v.Sections, v.Exams = exercises.Sections, s.cat.Exams()
+	v.Sections, v.Exams = exercises.Sections, s.lib().Exams()
 	v.Tomorrow = s.now().AddDate(0, 0, 7).Format("2006-01-02")
 	if v.Form.Due == "" {
 		v.Form.Due = v.Tomorrow

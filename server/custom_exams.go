@@ -27,7 +27,7 @@ var defaultTypes = []exercises.Type{exercises.Case, exercises.Choice, exercises.
 // blueprint returns the blueprint id names: a catalog one, or a stored custom exam turned into
 // one (with the custom exam itself). A 400 names the blueprint when there is neither.
 func (s *Server) blueprint(id string) (*exercises.Blueprint, *store.CustomExam, error) {
-	if b, ok := s.cat.Exam(id); ok {
+	if b, ok := s.lib().Exam(id); ok {
 		return b, nil, nil
 	}
 	if strings.HasPrefix(id, store.CustomExamPrefix) {
@@ -67,7 +67,7 @@ func customBlueprint(e *store.CustomExam) *exercises.Blueprint {
 func (s *Server) itemLines(b *exercises.Blueprint, items []string) {
 	b.Sections = nil
 	for _, id := range items {
-		it, _ := s.cat.Item(id)
+		it, _ := s.lib().Item(id)
 		sec := ""
 		if it != nil {
 			sec = it.Section
@@ -84,7 +84,7 @@ func (s *Server) itemLines(b *exercises.Blueprint, items []string) {
 func (s *Server) missingItems(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		if _, ok := s.cat.Item(id); !ok {
+		if _, ok := s.lib().Item(id); !ok {
 			out = append(out, id)
 		}
 	}
@@ -108,7 +108,7 @@ func (s *Server) poolSize(credentials []string, section string, types []exercise
 	if len(credentials) == 0 {
 		b.Credentials = exercises.Credentials
 	}
-	return len(s.cat.Pool(b, exercises.SectionCount{Section: section, Types: types}))
+	return len(s.lib().Pool(b, exercises.SectionCount{Section: section, Types: types}))
 }
 
 // validateCustom checks a custom exam against the catalog; each error names its field.

@@ -42,7 +42,7 @@ type sittingRow struct {
 // blueprints lists the catalog's exams, then the custom exams, newest first, as u sees them.
 func (s *Server) blueprints(u store.User) ([]blueprintRow, error) {
 	var out []blueprintRow
-	for _, b := range s.cat.Exams() {
+	for _, b := range s.lib().Exams() {
 		out = append(out, blueprintRow{ID: b.ID, Title: b.Title, Credentials: b.Credentials, Items: b.Total(),
 			TimeLimit: b.TimeLimit, PassMark: b.PassMark})
 	}

@@ -82,7 +82,7 @@ func (s *Server) finishExam(userID, id, by string) error {
 		if err := sess.Submit(by, s.now()); err != nil {
 			return nil, err
 		}
-		rep, err := exams.Grade(sess, s.cat, s.book)
+		rep, err := exams.Grade(sess, s.lib(), s.book)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func (s *Server) finishExam(userID, id, by string) error {
 func (s *Server) examAttempts(sess *exams.Session, rep *exams.Report) ([]store.Attempt, error) {
 	out := make([]store.Attempt, 0, len(rep.Items))
 	for _, ir := range rep.Items {
-		it, ok := s.cat.Item(ir.ItemID)
+		it, ok := s.lib().Item(ir.ItemID)
 		if ir.Retired || !ok {
 			continue
 		}
@@ -165,7 +165,7 @@ func (s *Server) startExam(u store.User, blueprintID string) (st *sitting, resum
 	var items []string
 	if custom != nil && len(custom.Items) > 0 {
 		items = custom.Items // exactly the picked items, in their order
-	} else if items, err = exams.Draw(b, s.cat, avoid, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))); err != nil {
+	} else if items, err = exams.Draw(b, s.lib(), avoid, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))); err != nil {
 		if custom != nil && errors.Is(err, exams.ErrPoolTooSmall) {
 			return nil, false, &httpError{Status: http.StatusConflict, Msg: "the catalog no longer has enough items for this exam", Err: err}
 		}
@@ -334,7 +334,7 @@ func (s *Server) examItems(sess *exams.Session) []examItem {
 		if i < len(sess.Sections) {
 			e.Section = sess.Sections[i]
 		}
-		if it, ok := s.cat.Item(id); ok {
+		if it, ok := s.lib().Item(id); ok {
 			e.Item = it.Public()
 		} else {
 			e.Item, e.Retired = exercises.Public{ID: id, Title: id, Body: template.HTML("<p>This item was retired; it scores 0.</p>")}, true
@@ -375,7 +375,7 @@ func (s *Server) review(rep *exams.Report) []reviewItem {
 	out := make([]reviewItem, len(rep.Items))
 	for i, ir := range rep.Items {
 		r := reviewItem{ItemResult: ir, N: i + 1, Title: ir.ItemID}
-		if it, ok := s.cat.Item(ir.ItemID); ok {
+		if it, ok := s.lib().Item(ir.ItemID); ok {
 			r.Title, r.Choices, r.Rationale, r.Body = it.Title, it.Choices, it.Rationale, it.Body
 			if it.Key != nil {
 				r.Key = it.Key.String()

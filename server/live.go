@@ -45,7 +45,7 @@ func (s *Server) createRoom(c *gin.Context, u store.User, req liveRequest) (*liv
 		Settings: live.Settings{Seconds: 30, SpeedPoints: true, Streaks: true, Leaderboard: true}}
 	ids := req.Items
 	if req.Quiz != "" {
-		q, ok := s.cat.Quiz(req.Quiz)
+		q, ok := s.lib().Quiz(req.Quiz)
 		if !ok {
 			return nil, badRequest("quiz", "no quiz has the id %q", req.Quiz)
 		}
@@ -59,7 +59,7 @@ func (s *Server) createRoom(c *gin.Context, u store.User, req liveRequest) (*liv
 		return nil, badRequest("items", "a live quiz has at most %d questions", maxLiveItems)
 	}
 	for _, id := range ids {
-		it, ok := s.cat.Item(strings.TrimSpace(id))
+		it, ok := s.lib().Item(strings.TrimSpace(id))
 		if !ok {
 			return nil, badRequest("items", "no exercise has the id %q", id)
 		}
@@ -183,7 +183,7 @@ func (s *Server) liveIndexPage(c *gin.Context) error {
 
 func (s *Server) renderLiveIndex(c *gin.Context, v liveIndexView) error {
 	u, _ := currentUser(c)
-	v.Quizzes = s.cat.Quizzes()
+	v.Quizzes = s.lib().Quizzes()
 	host := u.ID
 	if u.Role == store.Admin {
 		host = ""
@@ -474,7 +474,7 @@ func (s *Server) liveResults(sess store.LiveSession, qs []store.LiveQuestion) li
 	}
 	for n, id := range sess.Items {
 		row := liveQuestionRow{N: n + 1, ItemID: id, Title: id}
-		if it, ok := s.cat.Item(id); ok {
+		if it, ok := s.lib().Item(id); ok {
 			row.Title = it.Title
 		}
 		if q := byQ[n]; q != nil {

@@ -491,7 +491,7 @@ func (s *Server) personHistoryCSV(c *gin.Context) error {
 		for i := len(atts) - 1; i >= 0; i-- {
 			a := atts[i]
 			title := a.ItemID
-			if it, ok := s.cat.Item(a.ItemID); ok {
+			if it, ok := s.lib().Item(a.ItemID); ok {
 				title = it.Title
 			}
 			var errs []string
