@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"chartcode/server/store"
 )
 
 // runCLI runs one command line with the given environment and returns its output and exit code.
@@ -173,5 +176,23 @@ func TestServeRefusesBadContent(t *testing.T) {
 	_, errs, code := runCLI(t, nil, "serve", "--data", data, "--addr", "127.0.0.1:0", "--content", "exercises/testdata/lint")
 	if code != 1 || !strings.Contains(errs, "not starting") || !strings.Contains(errs, "exam.md:10: sections: unknown section") {
 		t.Errorf("exit %d:\n%s", code, errs)
+	}
+}
+
+// TestLintAuthored: `lint --authored` checks what trainers wrote, drafts included.
+func TestLintAuthored(t *testing.T) {
+	data := t.TempDir()
+	db, err := store.Open(filepath.Join(data, "chartcode.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft := "---\nid: case-org-001\ntype: case\ntitle: Draft\ncredentials: [CPC]\nsection: ICD-10-CM\nsetting: physician office\ndifficulty: 2\ndiagnoses: J02.99\nreferences: [I.C.10]\n---\n\nNote.\n\n## Rationale\n\nWhy.\n"
+	if _, err := db.SaveDraft(store.Draft{ID: "case-org-001", Type: "case", Title: "Draft", Markdown: draft}, "someone", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out, _, code := runCLI(t, nil, "lint", "--data", data, "--authored")
+	if code != 1 || !strings.Contains(out, "authored/case-org-001.draft.md:9: diagnoses: J02.99") {
+		t.Errorf("exit %d\n%s", code, out)
 	}
 }

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"chartcode/content"
 	"chartcode/exercises"
+	"chartcode/server/store"
 )
 
 // cmdLint checks a content tree (the built-in library when no folder is named) and prints every
@@ -16,6 +21,7 @@ import (
 func cmdLint(args []string, getenv env, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	data := dataFlag(fs)
+	authored := fs.Bool("authored", false, "also check the items trainers wrote, kept in the data directory's database (published versions and drafts)")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
@@ -34,7 +40,18 @@ func cmdLint(args []string, getenv env, stdout io.Writer) error {
 		lib, where = os.DirFS(fs.Arg(0)), fs.Arg(0)
 	}
 	start := time.Now()
-	cat, problems := exercises.Load(lib, book)
+	var sources, drafts []exercises.Source
+	if *authored {
+		if sources, drafts, err = authoredSources(*data); err != nil {
+			return err
+		}
+		where += " and authored items"
+	}
+	cat, problems := exercises.LoadAll(lib, sources, book)
+	for _, d := range drafts {
+		_, ps := exercises.Check(d, book, cat, strings.TrimSuffix(strings.TrimPrefix(d.Name, "authored/"), ".draft.md"))
+		problems = append(problems, ps...)
+	}
 	took := time.Since(start)
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
@@ -50,4 +67,32 @@ func cmdLint(args []string, getenv env, stdout io.Writer) error {
 		return fmt.Errorf("lint: %d problems", len(problems))
 	}
 	return nil
+}
+
+// authoredSources reads the authored items of the database in dir: the live version of each
+// published item ("authored/ID.md", checked with the library) and each draft
+// ("authored/ID.draft.md", checked on its own against the library).
+func authoredSources(dir string) (live, drafts []exercises.Source, err error) {
+	if _, err := os.Stat(dbFile(dir)); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil // no database: nobody has written anything
+	}
+	db, err := store.Open(dbFile(dir), store.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, nil, fmt.Errorf("lint: %w (a running server holds the database: stop it, or check drafts in the editor)", err)
+	}
+	defer db.Close()
+	items, err := db.AuthoredItems()
+	if err != nil {
+		return nil, nil, err
+	}
+	for id, v := range store.LiveMarkdown(items) {
+		live = append(live, exercises.Source{Name: "authored/" + id + ".md", Data: []byte(v.Markdown)})
+	}
+	for _, a := range items {
+		if a.Draft != "" {
+			drafts = append(drafts, exercises.Source{Name: "authored/" + a.ID + ".draft.md", Data: []byte(a.Draft)})
+		}
+	}
+	slices.SortFunc(live, func(a, b exercises.Source) int { return strings.Compare(a.Name, b.Name) })
+	return live, drafts, nil
 }
