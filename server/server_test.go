@@ -280,6 +280,23 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/api/assignments", "/api/assignments", `{"kind":"items","items":["q-em-002"],"team":"{team}","due":"2026-12-31"}`, assigners},
 		{"GET", "/api/assignments/:id", "/api/assignments/{asg}", "", supAdmin},
 		{"DELETE", "/api/assignments/:id", "/api/assignments/{newasg}", "", supAdmin},
+		{"GET", "/authoring", "/authoring", "", staff},
+		{"GET", "/authoring/new", "/authoring/new?type=choice", "", staff},
+		{"POST", "/authoring/new", "/authoring/new", "markdown=", staff},
+		{"GET", "/authoring/items/:id", "/authoring/items/{authored}", "", staff},
+		{"POST", "/authoring/items/:id", "/authoring/items/{authored}", "action=nothing", staff},
+		{"GET", "/authoring/import", "/authoring/import", "", staff},
+		{"POST", "/authoring/import", "/authoring/import", "x=1", staff},
+		{"GET", "/authoring/export", "/authoring/export?id={authored}", "", staff},
+		{"GET", "/api/authoring/items", "/api/authoring/items", "", staff},
+		{"POST", "/api/authoring/items", "/api/authoring/items", `{"markdown":""}`, staff},
+		{"GET", "/api/authoring/items/:id", "/api/authoring/items/{authored}", "", staff},
+		{"PUT", "/api/authoring/items/:id", "/api/authoring/items/{authored}", `{"markdown":""}`, staff},
+		{"DELETE", "/api/authoring/items/:id", "/api/authoring/items/{newdraft}", "", staff},
+		{"POST", "/api/authoring/items/:id/publish", "/api/authoring/items/{newdraft}/publish", "", staff},
+		{"POST", "/api/authoring/items/:id/retire", "/api/authoring/items/{newdraft}/retire", "", staff},
+		{"POST", "/api/authoring/preview", "/api/authoring/preview", `{"markdown":"---\nid: x\n---\n"}`, staff},
+		{"POST", "/api/authoring/import", "/api/authoring/import", "x=1", staff},
 		{"GET", "/admin/users", "/admin/users", "", admin},
 		{"POST", "/admin/users", "/admin/users", "name=newperson&role=student", admin},
 		{"POST", "/admin/users/:id", "/admin/users/{student}", "action=role&role=student", admin},
@@ -307,6 +324,21 @@ func TestAuthorization(t *testing.T) {
 		return a.ID
 	}
 	asg := newAssignment()
+	// An authored item, published; and fresh drafts for the rows that delete or publish one.
+	drafts := 0
+	newDraft := func() string {
+		drafts++
+		id := fmt.Sprintf("case-auth-%03d", drafts)
+		md := caseMarkdown(id, "Authorization check", "J02.9")
+		if _, err := ts.db.SaveDraft(store.Draft{ID: id, Type: "case", Title: "Authorization check", Markdown: md}, ts.users[store.Admin].ID, ts.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	authored := newDraft()
+	if _, err := ts.publish(ts.users[store.Admin], authored); err != nil {
+		t.Fatal(err)
+	}
 	memberAttempt := attempt(store.Student)
 	// A live quiz run by the administrator: a trainer who does not host it gets 403.
 	pin, session := ts.createLive(t, store.Admin, `{"quiz":"quiz-modifiers"}`)
@@ -367,6 +399,10 @@ func TestAuthorization(t *testing.T) {
 				if strings.Contains(path, "{newasg}") {
 					path = strings.ReplaceAll(path, "{newasg}", newAssignment())
 				}
+				if strings.Contains(path, "{newdraft}") {
+					path = strings.ReplaceAll(path, "{newdraft}", newDraft())
+				}
+				path = strings.ReplaceAll(path, "{authored}", authored)
 				path = strings.NewReplacer("{team}", team, "{member}", ts.users[store.Student].ID, "{memberattempt}", memberAttempt, "{asg}", asg).Replace(path)
 				body := strings.ReplaceAll(strings.ReplaceAll(rt.body, "person", "person"+name), "{team}", team)
 				var header []string
