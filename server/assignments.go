@@ -459,7 +459,7 @@ type newAssignmentView struct {
 	Items    string
 	Error    string
 	Field    string
-	Tomorrow string
+	DefaultDue string // a week from today
 }
 
 func (s *Server) newAssignmentPage(c *gin.Context) error {
@@ -481,9 +481,9 @@ func (s *Server) renderNewAssignment(c *gin.Context, v newAssignmentView) error 
 		return err
 	}
 	v.Sections, v.Exams = exercises.Sections, s.lib().Exams()
-	v.Tomorrow = s.now().AddDate(0, 0, 7).Format("2006-01-02")
+	v.DefaultDue = s.now().AddDate(0, 0, 7).Format("2006-01-02")
 	if v.Form.Due == "" {
-		v.Form.Due = v.Tomorrow
+		v.Form.Due = v.DefaultDue
 	}
 	if v.Error != "" {
 		c.Status(http.StatusBadRequest)

@@ -185,18 +185,25 @@ type heatCell struct {
 func heatmapSVG(sections []string, rows []heatRow) string {
 	const (
 		cellW, cellH = 64, 34
-		nameW, headH = 170, 120
+		nameW, headH = 170, 150
+		maxHead      = 24 // longer section names are shortened (the full name is in the cell titles)
 	)
-	w := nameW + cellW*max(len(sections), 1) + 8
+	w := nameW + cellW*max(len(sections), 1) + 150 // room for the last slanted header
 	h := headH + cellH*max(len(rows), 1) + 8
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" class="heatmap" role="img" aria-labelledby="heat-title heat-desc">`, w, h, w)
+	// role=group, not img: an img hides the links inside from screen readers.
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" class="heatmap" role="group" aria-labelledby="heat-title heat-desc">`, w, h, w)
 	b.WriteString(`<title id="heat-title">Competency by person and section</title>`)
 	b.WriteString(`<desc id="heat-desc">Each cell: code-level accuracy over the recent window and a level mark — ✓ proficient (95 % or more), ~ developing, ! needs review (fell below 95 %), · not enough evidence.</desc>`)
 	b.WriteString(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#7a1f1f" stroke-width="2"/></pattern></defs>`)
 	for j, sec := range sections {
 		x := nameW + j*cellW + cellW/2
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="heat-head" transform="rotate(-40 %d %d)">%s</text>`, x, headH-8, x, headH-8, html.EscapeString(sec))
+		label := sec
+		if r := []rune(sec); len(r) > maxHead {
+			label = string(r[:maxHead-1]) + "…"
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="heat-head" transform="rotate(-40 %d %d)"><title>%s</title>%s</text>`,
+			x, headH-8, x, headH-8, html.EscapeString(sec), html.EscapeString(label))
 	}
 	if len(rows) == 0 {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="empty">No members yet.</text>`, 8, headH+20)

@@ -427,8 +427,12 @@ func (s *Server) personAttempt(c *gin.Context) error {
 		return err
 	}
 	it := s.versionItem(a.ItemID, a.Version)
+	back := "/teams/" + t.ID + "/people/" + u.ID
+	if sec := c.Query("section"); sec != "" {
+		back += "?section=" + url.QueryEscape(sec)
+	}
 	s.render(c, "result", page{Title: displayName(u) + " · answer", Nav: "teams", Data: map[string]any{
-		"Attempt": a, "Outcome": out, "Item": it, "Person": displayName(u), "Back": "/teams/" + t.ID + "/people/" + u.ID,
+		"Attempt": a, "Outcome": out, "Item": it, "Person": displayName(u), "Back": back,
 	}})
 	return nil
 }
