@@ -451,14 +451,14 @@ func (s *Server) assignmentsPage(c *gin.Context) error {
 }
 
 type newAssignmentView struct {
-	Teams    []store.Team
-	Sections []string
-	Exams    []*exercises.Blueprint
-	Customs  []store.CustomExam
-	Form     assignRequest
-	Items    string
-	Error    string
-	Field    string
+	Teams      []store.Team
+	Sections   []string
+	Exams      []*exercises.Blueprint
+	Customs    []store.CustomExam
+	Form       assignRequest
+	Items      string
+	Error      string
+	Field      string
 	DefaultDue string // a week from today
 }
 

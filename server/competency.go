@@ -185,10 +185,17 @@ type heatCell struct {
 func heatmapSVG(sections []string, rows []heatRow) string {
 	const (
 		cellW, cellH = 64, 34
-		nameW, headH = 170, 150
+		nameW        = 170
 		maxHead      = 24 // longer section names are shortened (the full name is in the cell titles)
 	)
-	w := nameW + cellW*max(len(sections), 1) + 150 // room for the last slanted header
+	// The headers slant at 40°: at about 7 px a character, a label of n characters needs
+	// n×4.5 px above the cells and n×5.4 px to the right of its column.
+	longest := 0
+	for _, sec := range sections {
+		longest = max(longest, min(len([]rune(sec)), maxHead))
+	}
+	headH := 28 + longest*45/10
+	w := nameW + cellW*max(len(sections), 1) + longest*54/10
 	h := headH + cellH*max(len(rows), 1) + 8
 	var b strings.Builder
 	// role=group, not img: an img hides the links inside from screen readers.
