@@ -238,7 +238,7 @@ func decodeEvidence(b []byte) ([]competency.Evidence, error) {
 		return nil, fmt.Errorf("%w: version %d", errEvidence, b[0])
 	}
 	b = b[1:]
-	var list []competency.Evidence
+	list := make([]competency.Evidence, 0, len(b)/9+1) // an entry takes 9 bytes or more
 	uvarint := func() (int, bool) {
 		v, n := binary.Uvarint(b)
 		if n <= 0 || v > 1<<31 {
