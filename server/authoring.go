@@ -206,8 +206,8 @@ func (s *Server) versionItem(id string, version int) *exercises.Item {
 	return d.Item
 }
 
-// template returns the starting Markdown of a new item of type t.
-func newItemMarkdown(t exercises.Type) string {
+// newItemMarkdown returns the starting Markdown of a new item of type t with the given id.
+func newItemMarkdown(t exercises.Type, id string) string {
 	switch t {
 	case exercises.Choice, exercises.Multi:
 		answer := "B"
@@ -215,7 +215,7 @@ func newItemMarkdown(t exercises.Type) string {
 			answer = "[A, C]"
 		}
 		return `---
-id: q-org-001
+id: ` + id + `
 type: ` + string(t) + `
 title: "A short title for the question"
 credentials: [CPC]
@@ -240,10 +240,10 @@ Why the answer is right and the others are not, citing the guideline.
 `
 	case exercises.Quiz:
 		return `---
-id: quiz-org-001
+id: ` + id + `
 type: quiz
 title: "A live quiz"
-items: [q-org-001]
+items: [q-guide-004, q-guide-005]
 seconds: 30
 speed_points: true
 streaks: true
@@ -254,7 +254,7 @@ What the quiz covers.
 `
 	}
 	return `---
-id: case-org-001
+id: ` + id + `
 type: case
 title: "A short title for the case"
 credentials: [CPC]
@@ -277,3 +277,20 @@ Why each code is reported, citing the guideline.
 
 // exportName is the file name of an item in an export zip.
 func exportName(id string) string { return path.Clean(id) + ".md" }
+
+// freeID returns the first id of the form PREFIX-org-NNN that neither the catalog nor an
+// authored item uses, for a new item's starting Markdown.
+func (s *Server) freeID(t exercises.Type) string {
+	prefix := map[exercises.Type]string{exercises.Case: "case", exercises.Choice: "q", exercises.Multi: "q", exercises.Quiz: "quiz"}[t]
+	if prefix == "" {
+		prefix = "case"
+	}
+	for n := 1; ; n++ {
+		id := fmt.Sprintf("%s-org-%03d", prefix, n)
+		_, inLib := s.lib().Item(id)
+		_, isQuiz := s.lib().Quiz(id)
+		if _, err := s.db.Authored(id); !inLib && !isQuiz && errors.Is(err, store.ErrNotFound) {
+			return id
+		}
+	}
+}

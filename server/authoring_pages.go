@@ -100,7 +100,7 @@ func (s *Server) editorPage(c *gin.Context, v editorView) error {
 
 func (s *Server) newItemPage(c *gin.Context) error {
 	t := exercises.Type(c.DefaultQuery("type", string(exercises.Case)))
-	return s.editorPage(c, editorView{Markdown: newItemMarkdown(t)})
+	return s.editorPage(c, editorView{Markdown: newItemMarkdown(t, s.freeID(t))})
 }
 
 func (s *Server) editItemPage(c *gin.Context) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"chartcode/exercises"
 	"chartcode/server/store"
 )
 
@@ -119,6 +120,9 @@ func TestAuthoringVersionsAndPublishing(t *testing.T) {
 	sendJSON(t, trainer, "POST", api+"/case-org-001/publish", nil, &pub)
 	if pub.Live != 2 || len(pub.Versions) != 2 {
 		t.Fatalf("second publish: %+v", pub)
+	}
+	if _, body := do(t, student, "GET", ts.http.URL+"/practice/case-org-001", "", nil); !strings.Contains(body, "revised") {
+		t.Fatal("students still see version 1 after version 2 is published")
 	}
 	sendJSON(t, student, "POST", ts.http.URL+"/api/exercises/case-org-001/attempts", submission{Answer: "J02.9"}, &out)
 	a1, _ := ts.db.Attempt(ts.users[store.Student].ID, first)
@@ -318,5 +322,23 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if x.Versions[0].Markdown != y.Versions[0].Markdown {
 			t.Errorf("%s: the Markdown differs", id)
 		}
+	}
+}
+
+// TestNewItemTemplates: the editor starts every type from an item that passes every check,
+// under an id nobody uses.
+func TestNewItemTemplates(t *testing.T) {
+	ts := newTestServer(t)
+	for _, typ := range []exercises.Type{exercises.Case, exercises.Choice, exercises.Multi, exercises.Quiz} {
+		id := ts.freeID(typ)
+		if _, problems := ts.draftFrom(newItemMarkdown(typ, id), ""); len(problems) > 0 {
+			t.Errorf("%s template (%s): %v", typ, id, problems)
+		}
+	}
+	if _, err := ts.db.SaveDraft(store.Draft{ID: "case-org-001", Markdown: "x"}, "someone", ts.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if id := ts.freeID(exercises.Case); id != "case-org-002" {
+		t.Errorf("free id after case-org-001 = %s", id)
 	}
 }

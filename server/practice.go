@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -140,7 +141,7 @@ func (s *Server) exercisePage(c *gin.Context) error {
 	if answer := c.Query("answer"); answer != "" {
 		data["Answer"] = answer
 	} else {
-		data["Cached"], err = s.fragment("exercise", "item", "exercise:"+it.ID, data)
+		data["Cached"], err = s.fragment("exercise", "item", fmt.Sprintf("exercise:%s@%d", it.ID, it.Version), data) // a new version, a new entry
 		if err != nil {
 			return err
 		}
