@@ -492,6 +492,8 @@ func (s *Server) renderNewAssignment(c *gin.Context, v newAssignmentView) error 
 	return nil
 }
 
+// splitList splits what a person typed into a list field (ids, user names) at commas and
+// white space.
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 }

@@ -211,15 +211,18 @@ func splitCell(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' || r == '\n' })
 }
 
+// splitLetters splits a cell of short values (credentials, answer letters) at ; , | or spaces.
+func splitLetters(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '|' })
+}
+
 func questionMarkdown(get func(string) string) ([]byte, error) {
 	q := questionFront{ID: get("id"), Type: strings.ToLower(get("type")), Title: get("title"), Section: get("section"),
 		Setting: get("setting"), Difficulty: get("difficulty"), Choices: map[string]string{}}
 	if q.Type == "" {
 		q.Type = "choice"
 	}
-	for _, c := range strings.FieldsFunc(get("credentials"), func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '|' }) {
-		q.Credentials = append(q.Credentials, c)
-	}
+	q.Credentials = splitLetters(get("credentials"))
 	for _, r := range splitCell(get("references")) {
 		q.References = append(q.References, strings.TrimSpace(r))
 	}
@@ -231,7 +234,7 @@ func questionMarkdown(get func(string) string) ([]byte, error) {
 			q.Choices[strings.ToUpper(l)] = v
 		}
 	}
-	letters := strings.FieldsFunc(strings.ToUpper(get("answer")), func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '|' })
+	letters := splitLetters(strings.ToUpper(get("answer")))
 	switch {
 	case len(letters) == 1 && q.Type == "choice":
 		q.Answer = letters[0]

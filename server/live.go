@@ -228,7 +228,7 @@ func (s *Server) createLiveForm(c *gin.Context) error {
 		SpeedPoints: c.PostForm("speed_points") != "", Streaks: c.PostForm("streaks") != "", Leaderboard: c.PostForm("leaderboard") != ""}
 	req := liveRequest{Quiz: f.Quiz, Title: f.Title, SpeedPoints: &f.SpeedPoints, Streaks: &f.Streaks, Leaderboard: &f.Leaderboard}
 	if f.Quiz == "" {
-		req.Items = strings.FieldsFunc(f.Items, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+		req.Items = splitList(f.Items)
 	}
 	if f.Seconds != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(f.Seconds))

@@ -285,7 +285,7 @@ func (s *Server) teamMembersForm(c *gin.Context) error {
 		return err
 	}
 	add := c.PostForm("action") != "remove"
-	names := strings.FieldsFunc(c.PostForm("username"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
+	names := splitList(c.PostForm("username"))
 	msg := "Team updated."
 	if _, err := s.changeMembers(t.ID, add, c.PostForm("as") == "supervisor", names); err != nil {
 		var he *httpError
