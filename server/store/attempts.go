@@ -296,6 +296,17 @@ func (s *Store) Attempt(userID, id string) (Attempt, error) {
 // Attempts returns up to limit of a person's attempts with IDs before before ("" = from the
 // newest), newest first; limit <= 0 returns them all. For the next page pass the last ID seen.
 func (s *Store) Attempts(userID string, before string, limit int) ([]Attempt, error) {
+	return s.attemptsBack(userID, before, limit, nil)
+}
+
+// AttemptsFiltered returns up to limit of a person's attempts that keep accepts, newest first.
+func (s *Store) AttemptsFiltered(userID string, limit int, keep func(a *Attempt) bool) ([]Attempt, error) {
+	return s.attemptsBack(userID, "", limit, keep)
+}
+
+// attemptsBack walks a person's attempts from before ("" = the newest) back in time, keeping
+// those keep accepts (all when nil) until it has limit of them (limit <= 0: no limit).
+func (s *Store) attemptsBack(userID, before string, limit int, keep func(a *Attempt) bool) ([]Attempt, error) {
 	var list []Attempt
 	err := s.view("attempts", func(tx *bbolt.Tx) error {
 		b, err := nested(tx, bucketAttempts, userID)
@@ -317,28 +328,7 @@ func (s *Store) Attempts(userID string, before string, limit int) ([]Attempt, er
 			if err != nil {
 				return err
 			}
-			list = append(list, a)
-		}
-		return nil
-	})
-	return list, err
-}
-
-// AttemptsFiltered returns up to limit of a person's attempts that keep accepts, newest first.
-func (s *Store) AttemptsFiltered(userID string, limit int, keep func(a *Attempt) bool) ([]Attempt, error) {
-	var list []Attempt
-	err := s.view("attempts", func(tx *bbolt.Tx) error {
-		b, err := nested(tx, bucketAttempts, userID)
-		if err != nil || b == nil {
-			return err
-		}
-		c := b.Cursor()
-		for k, v := c.Last(); k != nil && len(list) < limit; k, v = c.Prev() {
-			a, err := decodeAttempt(k, v)
-			if err != nil {
-				return err
-			}
-			if keep(&a) {
+			if keep == nil || keep(&a) {
 				list = append(list, a)
 			}
 		}
